@@ -1,0 +1,48 @@
+//! `im_open_login_svc/account_delete`: deletes imported accounts.
+
+use axum::response::Response;
+use serde::Serialize;
+
+use super::{ResultItem, batch, user_ids};
+use crate::api::command::Call;
+use crate::api::envelope;
+use crate::error::VendorError;
+
+/// The per-account code for an account that was not imported.
+const NOT_IMPORTED: (u32, &str) = (70107, "Err_TLS_PT_Open_Login_Account_Not_Exist");
+/// The per-account code for an App admin (emulator choice: admins come from configuration).
+const IS_ADMIN: (u32, &str) = (
+    70403,
+    "App admins come from configuration and cannot be deleted",
+);
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct Answer<'a> {
+    ResultItem: Vec<ResultItem<'a>>,
+}
+
+/// Deletes each `DeleteItem`; 70107 in its result when it was not imported.
+pub fn handle(call: Call) -> Result<Response, VendorError> {
+    let items = batch(&call.body, "DeleteItem", call.emu.rules)?;
+    let ids = user_ids(items, "DeleteItem", call.emu.rules)?;
+    let result = ids
+        .into_iter()
+        .map(|id| {
+            let (code, info) = if call.app.policy().is_admin(id) {
+                IS_ADMIN
+            } else if call.app.delete_account(id) {
+                (0, "")
+            } else {
+                NOT_IMPORTED
+            };
+            ResultItem {
+                ResultCode: code,
+                ResultInfo: info,
+                UserID: id,
+                AccountStatus: None,
+            }
+        })
+        .collect();
+    Ok(envelope::ok(Answer { ResultItem: result }))
+}

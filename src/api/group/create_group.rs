@@ -1,0 +1,77 @@
+//! `group_open_http_svc/create_group`: validate, check state, take quota, insert atomically.
+
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::api::command::Call;
+use crate::api::envelope;
+use crate::apps::AppPolicy;
+use crate::domain::create_group::{self, NewGroup};
+use crate::error::VendorError;
+use crate::store::AppState;
+use crate::store::throttle::unix_now;
+
+#[derive(Serialize)]
+struct Created {
+    #[serde(rename = "GroupId")]
+    group_id: String,
+}
+
+/// Creates a group (SPEC §3.3, steps 2 to 8).
+pub async fn handle(call: Call) -> Result<Response, VendorError> {
+    let new = create_group::parse(&call.body, call.emu.rules, call.app.policy())?;
+    check_accounts(&call, &new)?;
+    if let Some(id) = &new.custom_id
+        && call.app.group_exists(id)
+    {
+        return Err(VendorError::GroupIdInUse(id.clone()));
+    }
+    let now = unix_now();
+    let quota = call.app.reserve_quota(&new, now)?;
+    check_sensitive_words(call.app.policy(), &new)?;
+    let group_id = call.app.insert_group(new, quota, now)?;
+    Ok(envelope::ok(Created { group_id }))
+}
+
+fn check_accounts(call: &Call, new: &NewGroup) -> Result<(), VendorError> {
+    if call.emu.auto_import_accounts {
+        return Ok(());
+    }
+    if let Some(owner) = &new.owner {
+        ensure_imported(&call.app, "Owner_Account", owner)?;
+    }
+    for (i, m) in new.members.iter().enumerate() {
+        ensure_imported(
+            &call.app,
+            &format!("MemberList member #{} (Member_Account)", i + 1),
+            &m.account,
+        )?;
+    }
+    Ok(())
+}
+
+fn ensure_imported(app: &AppState, field: &str, account: &str) -> Result<(), VendorError> {
+    if app.is_imported(account) {
+        return Ok(());
+    }
+    Err(VendorError::InvalidParameter(format!(
+        "{field} {account:?} is not an imported account; import it first with im_open_login_svc/account_import, or start the emulator with --auto-import-accounts"
+    )))
+}
+
+fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), VendorError> {
+    let fields = [
+        ("Name", &new.name),
+        ("Introduction", &new.introduction),
+        ("Notification", &new.notification),
+    ];
+    for (field, text) in fields {
+        if let Some(word) = policy.sensitive_word_in(text) {
+            return Err(VendorError::SensitiveWord {
+                field,
+                word: word.to_string(),
+            });
+        }
+    }
+    Ok(())
+}

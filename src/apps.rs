@@ -1,0 +1,203 @@
+//! Apps and what each one allows: admins, secret key, custom fields, sensitive words, limits.
+//!
+//! With no app configured every positive sdkappid is accepted with a permissive policy
+//! (zero-config). With apps configured, only those exist and each carries its own policy.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::VendorError;
+use crate::rules::RulesProfile;
+
+/// The App admins of a zero-config app: the console default and the name every vendor example uses.
+pub const ZERO_CONFIG_ADMINS: [&str; 2] = ["administrator", "admin"];
+
+/// Who may write one custom field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldPerm {
+    /// An App admin may write it (at creation); else 10007.
+    pub writable: bool,
+    /// A member may write their own value of it; else the owner's own entry is 10008.
+    pub self_writable: bool,
+}
+
+/// Which custom-field keys an app accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldPolicy {
+    /// Any key, any writer (zero-config).
+    Any,
+    /// Only these keys, with these permissions.
+    Only(HashMap<String, FieldPerm>),
+}
+
+impl FieldPolicy {
+    /// The permission of `key`, or `None` when the key is not enabled for the app.
+    pub fn perm(&self, key: &str) -> Option<FieldPerm> {
+        match self {
+            Self::Any => Some(FieldPerm {
+                writable: true,
+                self_writable: true,
+            }),
+            Self::Only(map) => map.get(key).copied(),
+        }
+    }
+}
+
+/// Per-app throttles and quotas; 0 means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// create_group calls per second (60007 beyond).
+    pub create_group_per_second: u32,
+    /// Calls per second of every other command (60007 beyond).
+    pub other_per_second: u32,
+    /// Group creations per China Standard Time day, BChatRoom not counted (10006 beyond).
+    pub daily_group_creations: u32,
+    /// BChatRoom groups existing at once (10006 beyond).
+    pub bchatroom_max: u32,
+}
+
+impl Limits {
+    /// The limits of a rules profile.
+    pub fn from_profile(rules: &RulesProfile) -> Self {
+        Self {
+            create_group_per_second: rules.create_group_per_second,
+            other_per_second: rules.other_per_second,
+            daily_group_creations: rules.daily_group_creations,
+            bchatroom_max: rules.bchatroom_max,
+        }
+    }
+
+    /// No throttle and no quota at all (the load-test switch).
+    pub const UNLIMITED: Self = Self {
+        create_group_per_second: 0,
+        other_per_second: 0,
+        daily_group_creations: 0,
+        bchatroom_max: 0,
+    };
+}
+
+/// Everything one app allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppPolicy {
+    /// The secret key that signs UserSigs; `None` means usersigs are not verified.
+    pub key: Option<String>,
+    /// The App admin identifiers.
+    pub admins: Vec<String>,
+    /// Words refused in Name, Introduction and Notification (80001).
+    pub sensitive_words: Vec<String>,
+    /// Enabled group custom-field keys.
+    pub group_fields: FieldPolicy,
+    /// Enabled member custom-field keys.
+    pub member_fields: FieldPolicy,
+    /// Throttles and quotas.
+    pub limits: Limits,
+}
+
+impl AppPolicy {
+    /// The policy every zero-config app gets.
+    pub fn zero_config(limits: Limits) -> Self {
+        Self {
+            key: None,
+            admins: ZERO_CONFIG_ADMINS.iter().map(|s| s.to_string()).collect(),
+            sensitive_words: Vec::new(),
+            group_fields: FieldPolicy::Any,
+            member_fields: FieldPolicy::Any,
+            limits,
+        }
+    }
+
+    /// Whether `identifier` is an App admin.
+    pub fn is_admin(&self, identifier: &str) -> bool {
+        self.admins.iter().any(|a| a == identifier)
+    }
+
+    /// The first configured sensitive word found in `text`, compared without ASCII case.
+    pub fn sensitive_word_in(&self, text: &str) -> Option<&str> {
+        if self.sensitive_words.is_empty() || text.is_empty() {
+            return None;
+        }
+        let lower = text.to_lowercase();
+        self.sensitive_words
+            .iter()
+            .find(|w| !w.is_empty() && lower.contains(&w.to_lowercase()))
+            .map(String::as_str)
+    }
+}
+
+/// The set of apps: zero-config (any sdkappid) or a configured list.
+#[derive(Debug, Clone)]
+pub struct Apps {
+    configured: HashMap<u64, Arc<AppPolicy>>,
+    zero_config: Arc<AppPolicy>,
+}
+
+impl Apps {
+    /// Zero-config: every positive sdkappid gets `AppPolicy::zero_config(limits)`.
+    pub fn zero_config(limits: Limits) -> Self {
+        Self {
+            configured: HashMap::new(),
+            zero_config: Arc::new(AppPolicy::zero_config(limits)),
+        }
+    }
+
+    /// Only these apps exist. An empty list behaves as zero-config.
+    pub fn configured(apps: HashMap<u64, AppPolicy>, limits: Limits) -> Self {
+        let configured = apps.into_iter().map(|(id, p)| (id, Arc::new(p))).collect();
+        Self {
+            configured,
+            zero_config: Arc::new(AppPolicy::zero_config(limits)),
+        }
+    }
+
+    /// Whether any app is configured.
+    pub fn is_configured(&self) -> bool {
+        !self.configured.is_empty()
+    }
+
+    /// The policy of `sdkappid`, or 70020 when apps are configured and it is not one of them.
+    pub fn policy(&self, sdkappid: u64) -> Result<&Arc<AppPolicy>, VendorError> {
+        if self.configured.is_empty() {
+            return Ok(&self.zero_config);
+        }
+        self.configured
+            .get(&sdkappid)
+            .ok_or(VendorError::UnknownApp(sdkappid))
+    }
+
+    /// The configured sdkappids, sorted.
+    pub fn configured_ids(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.configured.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_config_accepts_any_app_and_both_default_admins() {
+        let apps = Apps::zero_config(Limits::UNLIMITED);
+        let p = apps.policy(42).expect("zero-config accepts any app");
+        assert!(p.is_admin("administrator") && p.is_admin("admin"));
+        assert!(!p.is_admin("bob"));
+    }
+
+    #[test]
+    fn configured_apps_refuse_unknown_sdkappid_with_70020() {
+        let mut map = HashMap::new();
+        map.insert(7, AppPolicy::zero_config(Limits::UNLIMITED));
+        let apps = Apps::configured(map, Limits::UNLIMITED);
+        assert!(apps.policy(7).is_ok());
+        assert_eq!(apps.policy(8).map(|_| ()), Err(VendorError::UnknownApp(8)));
+    }
+
+    #[test]
+    fn sensitive_words_match_without_case() {
+        let mut p = AppPolicy::zero_config(Limits::UNLIMITED);
+        p.sensitive_words = vec!["Forbidden".into()];
+        assert_eq!(p.sensitive_word_in("a forbidden name"), Some("Forbidden"));
+        assert_eq!(p.sensitive_word_in("fine"), None);
+    }
+}

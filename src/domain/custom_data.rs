@@ -1,0 +1,249 @@
+//! Custom data (`AppDefinedData`, `AppMemberDefinedData`): `{Key, Value}` lists and their rules.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::json::{item_object, opt_str};
+use crate::apps::FieldPolicy;
+use crate::error::VendorError;
+use crate::rules::RulesProfile;
+
+/// Group-level or member-level custom data: they differ in the Value limit and the permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomKind {
+    /// `AppDefinedData` of the group.
+    Group,
+    /// `AppMemberDefinedData` of a member.
+    Member,
+}
+
+/// One validated custom field: key and value, the value any text (binary included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomEntry {
+    /// The field key.
+    #[serde(rename = "Key")]
+    pub key: String,
+    /// The field value.
+    #[serde(rename = "Value")]
+    pub value: String,
+}
+
+/// Who writes the data, for the permission checks of configured apps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    /// An App admin writes for someone else (or for the group).
+    Admin,
+    /// The entry is the owner's own member entry (10008 for fields not self-writable).
+    OwnerSelf,
+}
+
+/// Validates a custom-data list named `field`: key and value lengths, repeats, then the app's
+/// permissions (unknown key 10004, not writable 10007, not self-writable 10008).
+pub fn parse(
+    items: &[Value],
+    field: &str,
+    kind: CustomKind,
+    rules: &RulesProfile,
+    policy: &FieldPolicy,
+    writer: Writer,
+) -> Result<Vec<CustomEntry>, VendorError> {
+    let mut out: Vec<CustomEntry> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let entry = parse_entry(item, field, i, kind, rules)?;
+        if out.iter().any(|e| e.key == entry.key) {
+            return Err(invalid(format!("{field} repeats the Key {:?}", entry.key)));
+        }
+        check_permission(&entry.key, field, policy, writer)?;
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+fn parse_entry(
+    item: &Value,
+    field: &str,
+    i: usize,
+    kind: CustomKind,
+    rules: &RulesProfile,
+) -> Result<CustomEntry, VendorError> {
+    let obj = item_object(item, field, i).map_err(|e| invalid(e.to_string()))?;
+    let key = opt_str(obj, "Key").map_err(|e| invalid(format!("{field}[{i}].{e}")))?;
+    let value = opt_str(obj, "Value").map_err(|e| invalid(format!("{field}[{i}].{e}")))?;
+    let key = key.ok_or_else(|| invalid(format!("{field}[{i}] has no Key")))?;
+    let value = value.ok_or_else(|| invalid(format!("{field}[{i}] has no Value")))?;
+    if key.is_empty() {
+        return Err(invalid(format!("{field}[{i}].Key is empty")));
+    }
+    let key_max = rules.custom_key_max_bytes;
+    if key.len() > key_max {
+        let n = key.len();
+        return Err(invalid(format!(
+            "{field}[{i}].Key is {n} bytes; at most {key_max} allowed"
+        )));
+    }
+    let value_max = match kind {
+        CustomKind::Group => rules.group_value_max_bytes,
+        CustomKind::Member => rules.member_value_max_bytes,
+    };
+    if value.len() > value_max {
+        let n = value.len();
+        return Err(invalid(format!(
+            "{field}[{i}].Value of Key {key:?} is {n} bytes; at most {value_max} allowed"
+        )));
+    }
+    Ok(CustomEntry {
+        key: key.to_string(),
+        value: value.to_string(),
+    })
+}
+
+fn check_permission(
+    key: &str,
+    field: &str,
+    policy: &FieldPolicy,
+    writer: Writer,
+) -> Result<(), VendorError> {
+    let Some(perm) = policy.perm(key) else {
+        return Err(invalid(format!(
+            "{field} Key {key:?} is not enabled for this app; add it to the app's custom fields"
+        )));
+    };
+    if !perm.writable {
+        return Err(VendorError::PermissionDenied(format!(
+            "{field} Key {key:?} is configured as not writable"
+        )));
+    }
+    if writer == Writer::OwnerSelf && !perm.self_writable {
+        return Err(VendorError::IllegalRequest(format!(
+            "{field} Key {key:?} may not be written by the member themself, and this is the owner's own entry"
+        )));
+    }
+    Ok(())
+}
+
+fn invalid(msg: String) -> VendorError {
+    VendorError::InvalidParameter(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apps::FieldPerm;
+    use crate::rules::DEFAULT;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    fn run(items: Value, kind: CustomKind) -> Result<Vec<CustomEntry>, u32> {
+        let arr = items.as_array().cloned().unwrap_or_default();
+        parse(
+            &arr,
+            "AppDefinedData",
+            kind,
+            &DEFAULT,
+            &FieldPolicy::Any,
+            Writer::Admin,
+        )
+        .map_err(|e| e.code())
+    }
+
+    fn kv(k: &str, v: &str) -> Value {
+        json!({"Key": k, "Value": v})
+    }
+
+    #[test]
+    fn key_and_value_limits_hold_on_both_sides_in_bytes() {
+        let k16 = "k".repeat(16);
+        let k17 = "k".repeat(17);
+        let cjk_key_15 = "键".repeat(5); // 15 bytes
+        let cjk_key_18 = "键".repeat(6); // 18 bytes
+        let table: Vec<(Value, CustomKind, Result<usize, u32>)> = vec![
+            (json!([kv(&k16, "v")]), CustomKind::Group, Ok(1)),
+            (json!([kv(&k17, "v")]), CustomKind::Group, Err(10004)),
+            (json!([kv(&cjk_key_15, "v")]), CustomKind::Group, Ok(1)),
+            (json!([kv(&cjk_key_18, "v")]), CustomKind::Group, Err(10004)),
+            (json!([kv("k", &"v".repeat(512))]), CustomKind::Group, Ok(1)),
+            (
+                json!([kv("k", &"v".repeat(513))]),
+                CustomKind::Group,
+                Err(10004),
+            ),
+            (json!([kv("k", &"v".repeat(64))]), CustomKind::Member, Ok(1)),
+            (
+                json!([kv("k", &"v".repeat(65))]),
+                CustomKind::Member,
+                Err(10004),
+            ),
+            (
+                json!([kv("k", &format!("{}a", "值".repeat(21)))]),
+                CustomKind::Member,
+                Ok(1),
+            ), // 64 bytes
+            (
+                json!([kv("k", &format!("{}ab", "值".repeat(21)))]),
+                CustomKind::Member,
+                Err(10004),
+            ), // 65
+            (json!([kv("", "v")]), CustomKind::Group, Err(10004)),
+            (
+                json!([kv("a", "1"), kv("a", "2")]),
+                CustomKind::Group,
+                Err(10004),
+            ),
+            (json!([{"Key": "a"}]), CustomKind::Group, Err(10004)),
+            (json!([{"Value": "a"}]), CustomKind::Group, Err(10004)),
+            (
+                json!([{"Key": 1, "Value": "a"}]),
+                CustomKind::Group,
+                Err(10004),
+            ),
+            (
+                json!([{"Key": "a", "Value": 1}]),
+                CustomKind::Group,
+                Err(10004),
+            ),
+            (json!(["a"]), CustomKind::Group, Err(10004)),
+            (json!([kv("a", "abc\u{0}\u{1}")]), CustomKind::Group, Ok(1)),
+        ];
+        for (items, kind, want) in table {
+            let got = run(items.clone(), kind).map(|v| v.len());
+            assert_eq!(got, want, "{items}");
+        }
+    }
+
+    #[test]
+    fn configured_permissions_give_10004_10007_and_10008() {
+        let mut map = HashMap::new();
+        map.insert(
+            "open".to_string(),
+            FieldPerm {
+                writable: true,
+                self_writable: true,
+            },
+        );
+        map.insert(
+            "locked".to_string(),
+            FieldPerm {
+                writable: false,
+                self_writable: false,
+            },
+        );
+        map.insert(
+            "noself".to_string(),
+            FieldPerm {
+                writable: true,
+                self_writable: false,
+            },
+        );
+        let policy = FieldPolicy::Only(map);
+        let check = |k: &str, w: Writer| {
+            parse(&[kv(k, "v")], "F", CustomKind::Member, &DEFAULT, &policy, w)
+                .map(|_| ())
+                .map_err(|e| e.code())
+        };
+        assert_eq!(check("open", Writer::OwnerSelf), Ok(()));
+        assert_eq!(check("unknown", Writer::Admin), Err(10004));
+        assert_eq!(check("locked", Writer::Admin), Err(10007));
+        assert_eq!(check("noself", Writer::Admin), Ok(()));
+        assert_eq!(check("noself", Writer::OwnerSelf), Err(10008));
+    }
+}

@@ -1,0 +1,75 @@
+//! The emulator's shared state: settings, apps and the store, behind one `Arc` for every handler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::apps::Apps;
+use crate::rules::RulesProfile;
+use crate::store::Store;
+
+/// What the emulator is started with (the library's view of the command line).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The rules profile.
+    pub rules: &'static RulesProfile,
+    /// The apps (zero-config or configured).
+    pub apps: Apps,
+    /// The seed of assigned group IDs; `None` picks a random one.
+    pub id_seed: Option<u64>,
+    /// Accept any account as imported.
+    pub auto_import_accounts: bool,
+}
+
+impl Settings {
+    /// Zero-config settings with the default profile and its limits.
+    pub fn zero_config() -> Self {
+        let rules = &crate::rules::DEFAULT;
+        Self {
+            rules,
+            apps: Apps::zero_config(crate::apps::Limits::from_profile(rules)),
+            id_seed: None,
+            auto_import_accounts: false,
+        }
+    }
+}
+
+/// Everything a request can reach.
+#[derive(Debug)]
+pub struct Emulator {
+    /// The rules profile.
+    pub rules: &'static RulesProfile,
+    /// The apps and their policies.
+    pub apps: Apps,
+    /// All state.
+    pub store: Store,
+    /// Accept any account as imported.
+    pub auto_import_accounts: bool,
+    started: Instant,
+}
+
+/// The handle handlers share.
+pub type Shared = Arc<Emulator>;
+
+impl Emulator {
+    /// A new emulator with empty state.
+    pub fn new(settings: Settings) -> Shared {
+        let seed = settings.id_seed.unwrap_or_else(random_seed);
+        Arc::new(Self {
+            rules: settings.rules,
+            store: Store::new(settings.rules, seed),
+            apps: settings.apps,
+            auto_import_accounts: settings.auto_import_accounts,
+            started: Instant::now(),
+        })
+    }
+
+    /// Seconds since the emulator was built.
+    pub fn uptime_seconds(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}

@@ -1,0 +1,233 @@
+//! The one vendor error enum: every failure the emulator answers, with its ErrorCode and ErrorInfo.
+//!
+//! This is the only place that knows vendor codes. Each variant's doc names the code and what the
+//! vendor means by it; codes the vendor does not document for that case are marked as emulator
+//! choices. The `Display` text is the ErrorInfo, written to name the field and the limit.
+
+use crate::usersig::UserSigError;
+
+/// A failed vendor request: maps to one `(ErrorCode, ErrorInfo)` pair.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VendorError {
+    /// 60002: the HTTP request could not be parsed: wrong path, wrong method, unreadable or
+    /// oversize body (the size limit is an emulator choice).
+    #[error("{0}")]
+    HttpParse(String),
+    /// 60003: the body is empty, not JSON, or not a JSON object.
+    #[error("{0}")]
+    BadJson(String),
+    /// 60004: `identifier` is missing or empty (emulator choice of code).
+    #[error(
+        "the identifier query parameter is missing or empty; set it to an App admin such as administrator"
+    )]
+    MissingIdentifier,
+    /// 60006: `sdkappid` is not a positive integer (emulator choice of code).
+    #[error("sdkappid {0:?} is not a positive integer")]
+    BadSdkAppId(String),
+    /// 60007: the app called this command more often than its per-second limit (emulator
+    /// choice; no capture of the real answer exists).
+    #[error("{command} is limited to {per_second} calls per second per app; slow down and retry")]
+    RateLimited {
+        /// The command that was throttled.
+        command: &'static str,
+        /// The limit in force.
+        per_second: u32,
+    },
+    /// 60008: the service name is unknown, or a command is unknown in a service other than
+    /// `group_open_http_svc` (the latter an emulator choice).
+    #[error("{0}")]
+    UnknownService(String),
+    /// 60012: the `sdkappid` query parameter is missing.
+    #[error("the sdkappid query parameter is missing")]
+    MissingSdkAppId,
+    /// 60015: an account field of the body is present but is not a string.
+    #[error("{0} must be a string (an account ID)")]
+    AccountFieldType(String),
+    /// 70001: the UserSig has expired.
+    /// 70003: the UserSig cannot be decoded.
+    /// 70009: the UserSig's signature does not match the app's key.
+    /// 70013: the UserSig was issued for another identifier.
+    /// 70014: the UserSig was issued for another sdkappid.
+    #[error("{0}")]
+    UserSig(UserSigError),
+    /// 70002: `usersig` is missing or empty.
+    #[error("the usersig query parameter is missing or empty")]
+    MissingUserSig,
+    /// 70020: apps are configured and this sdkappid is not one of them (emulator choice).
+    #[error(
+        "sdkappid {0} is not configured in this emulator; add it to the config file's [[apps]]"
+    )]
+    UnknownApp(u64),
+    /// 70402: an account command's parameter is invalid.
+    #[error("{0}")]
+    AccountParam(String),
+    /// 70403: an account command was called by someone who is not an App admin.
+    #[error("identifier {0:?} is not an App admin of this app; account commands need an admin")]
+    AccountNotAdmin(String),
+    /// 10002: internal error, retry. Only produced through fault injection.
+    #[error("{0}")]
+    Internal(String),
+    /// 10003: the command word is not valid in `group_open_http_svc`.
+    #[error("{0}")]
+    InvalidCommand(String),
+    /// 10004: a parameter is invalid: missing, wrong type, too long, not allowed.
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// 10005: too many members in one request.
+    #[error("MemberList has {count} items; at most {max} may be given in one request")]
+    TooManyMembers {
+        /// How many items were sent.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// 10006: a quota on group creation is used up (daily creations, or BChatRoom groups).
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// 10007: not permitted: the operator is not an App admin, the type takes no members at
+    /// creation, or a custom field is not writable.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// 10008: illegal request: the owner may not write this member field of their own.
+    #[error("{0}")]
+    IllegalRequest(String),
+    /// 10010: the group does not exist (or was destroyed).
+    #[error("group {0:?} does not exist")]
+    GroupNotFound(String),
+    /// 10016: the app backend's before-create callback rejected the creation.
+    #[error("{0}")]
+    CallbackRejected(String),
+    /// 10021: the custom GroupId is already used in this app.
+    #[error("GroupId {0:?} is already used by another group of this app")]
+    GroupIdInUse(String),
+    /// 80001: a text field holds a sensitive word.
+    #[error("{field} contains the sensitive word {word:?}")]
+    SensitiveWord {
+        /// The field that holds it.
+        field: &'static str,
+        /// The configured word found.
+        word: String,
+    },
+    /// Any code with its own ErrorInfo: a before-create callback's custom code (10100..=10200),
+    /// or a fault injected through the control plane.
+    #[error("{info}")]
+    Custom {
+        /// The ErrorCode to answer.
+        code: u32,
+        /// The ErrorInfo to answer.
+        info: String,
+    },
+}
+
+impl VendorError {
+    /// The vendor ErrorCode of this failure.
+    pub fn code(&self) -> u32 {
+        match self {
+            Self::HttpParse(_) => 60002,
+            Self::BadJson(_) => 60003,
+            Self::MissingIdentifier => 60004,
+            Self::BadSdkAppId(_) => 60006,
+            Self::RateLimited { .. } => 60007,
+            Self::UnknownService(_) => 60008,
+            Self::MissingSdkAppId => 60012,
+            Self::AccountFieldType(_) => 60015,
+            Self::UserSig(e) => e.code(),
+            Self::MissingUserSig => 70002,
+            Self::UnknownApp(_) => 70020,
+            Self::AccountParam(_) => 70402,
+            Self::AccountNotAdmin(_) => 70403,
+            Self::Internal(_) => 10002,
+            Self::InvalidCommand(_) => 10003,
+            Self::InvalidParameter(_) => 10004,
+            Self::TooManyMembers { .. } => 10005,
+            Self::QuotaExceeded(_) => 10006,
+            Self::PermissionDenied(_) => 10007,
+            Self::IllegalRequest(_) => 10008,
+            Self::GroupNotFound(_) => 10010,
+            Self::CallbackRejected(_) => 10016,
+            Self::GroupIdInUse(_) => 10021,
+            Self::SensitiveWord { .. } => 80001,
+            Self::Custom { code, .. } => *code,
+        }
+    }
+}
+
+impl From<UserSigError> for VendorError {
+    fn from(e: UserSigError) -> Self {
+        Self::UserSig(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_maps_to_its_vendor_code() {
+        let table: &[(VendorError, u32)] = &[
+            (VendorError::HttpParse(String::new()), 60002),
+            (VendorError::BadJson(String::new()), 60003),
+            (VendorError::MissingIdentifier, 60004),
+            (VendorError::BadSdkAppId("x".into()), 60006),
+            (
+                VendorError::RateLimited {
+                    command: "create_group",
+                    per_second: 100,
+                },
+                60007,
+            ),
+            (VendorError::UnknownService(String::new()), 60008),
+            (VendorError::MissingSdkAppId, 60012),
+            (VendorError::AccountFieldType("UserID".into()), 60015),
+            (VendorError::MissingUserSig, 70002),
+            (VendorError::UnknownApp(1), 70020),
+            (VendorError::AccountParam(String::new()), 70402),
+            (VendorError::AccountNotAdmin("bob".into()), 70403),
+            (VendorError::Internal(String::new()), 10002),
+            (VendorError::InvalidCommand(String::new()), 10003),
+            (VendorError::InvalidParameter(String::new()), 10004),
+            (
+                VendorError::TooManyMembers {
+                    count: 501,
+                    max: 500,
+                },
+                10005,
+            ),
+            (VendorError::QuotaExceeded(String::new()), 10006),
+            (VendorError::PermissionDenied(String::new()), 10007),
+            (VendorError::IllegalRequest(String::new()), 10008),
+            (VendorError::GroupNotFound("g".into()), 10010),
+            (VendorError::CallbackRejected(String::new()), 10016),
+            (VendorError::GroupIdInUse("g".into()), 10021),
+            (
+                VendorError::SensitiveWord {
+                    field: "Name",
+                    word: "w".into(),
+                },
+                80001,
+            ),
+            (
+                VendorError::Custom {
+                    code: 10150,
+                    info: String::new(),
+                },
+                10150,
+            ),
+        ];
+        for (err, code) in table {
+            assert_eq!(err.code(), *code, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn error_info_names_the_field_and_the_limit() {
+        let e = VendorError::TooManyMembers {
+            count: 501,
+            max: 500,
+        };
+        assert_eq!(
+            e.to_string(),
+            "MemberList has 501 items; at most 500 may be given in one request"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! tim-emulator: a local emulator of Tencent Cloud IM's server REST API.
+//!
+//! Point server code at `http://127.0.0.1:PORT` instead of the cloud and get the answers, error
+//! codes and side effects the cloud would give, starting with
+//! `POST /v4/group_open_http_svc/create_group`.
+//!
+//! # Layout
+//!
+//! - [`config`]: the command line (clap), every flag with an environment variable.
+//! - [`api`]: HTTP only: routing, the vendor envelope, the common layer, one file per vendor
+//!   command (`api/group/create_group.rs`, ...), and the `/_emulator/` control plane.
+//! - [`domain`]: the vendor's rules as pure functions and validated types.
+//! - [`rules`]: the numbers of a rules profile, as data.
+//! - [`apps`]: which apps exist and what each allows.
+//! - [`store`]: all state, sharded, behind short synchronous methods.
+//! - [`error`]: the one vendor error enum.
+//! - [`usersig`]: UserSig verification and minting.
+
+pub mod api;
+pub mod apps;
+pub mod config;
+pub mod domain;
+pub mod emulator;
+pub mod error;
+pub mod rules;
+pub mod store;
+pub mod usersig;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use emulator::{Emulator, Settings, Shared};
+
+/// The whole HTTP application for `state`.
+pub fn build_app(state: Shared) -> Router {
+    api::router(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,173 @@
+//! The numbers of a rules profile: group types, byte limits, member limits, rates and quotas.
+//!
+//! Every limit the emulator enforces lives in one [`RulesProfile`] value so that a later profile
+//! (the vendor's current published limits) is a second table, not a hunt through the code.
+
+/// What the profile says about one group type.
+#[derive(Debug, PartialEq, Eq)]
+pub struct GroupTypeRule {
+    /// The type's name exactly as the vendor spells it (`Public`, `AVChatRoom`, ...).
+    pub name: &'static str,
+    /// The character that follows `@TGS#` in an ID the emulator assigns.
+    pub id_char: char,
+    /// Default and cap of `MaxMemberCount`; `None` means unlimited.
+    pub max_members: Option<u32>,
+    /// Whether `MemberList` may be non-empty at creation (else 10007).
+    pub members_at_creation: bool,
+    /// Whether members may hold the `Admin` role.
+    pub has_admins: bool,
+}
+
+/// Every number a rules profile fixes.
+#[derive(Debug)]
+pub struct RulesProfile {
+    /// The profile's name, as given to `--rules-profile`.
+    pub name: &'static str,
+    /// The group types this profile knows.
+    pub group_types: &'static [GroupTypeRule],
+    /// Most bytes in `Name`.
+    pub name_max_bytes: usize,
+    /// Most bytes in `Introduction`.
+    pub introduction_max_bytes: usize,
+    /// Most bytes in `Notification`.
+    pub notification_max_bytes: usize,
+    /// Most bytes in `FaceUrl`.
+    pub face_url_max_bytes: usize,
+    /// Most bytes in a custom `GroupId`.
+    pub group_id_max_bytes: usize,
+    /// A custom `GroupId` must not start with this (it marks assigned IDs).
+    pub assigned_id_prefix: &'static str,
+    /// Most bytes in a custom-data `Key`.
+    pub custom_key_max_bytes: usize,
+    /// Most bytes in a group custom-data `Value`.
+    pub group_value_max_bytes: usize,
+    /// Most bytes in a member custom-data `Value`.
+    pub member_value_max_bytes: usize,
+    /// Most items in `MemberList` at creation (else 10005).
+    pub member_list_max: usize,
+    /// create_group calls per second per app (60007 beyond).
+    pub create_group_per_second: u32,
+    /// Calls per second per app for every other command.
+    pub other_per_second: u32,
+    /// Group creations per app per China Standard Time day, BChatRoom not counted (10006).
+    pub daily_group_creations: u32,
+    /// BChatRoom groups that may exist per app at once (10006).
+    pub bchatroom_max: u32,
+    /// Most bytes in a `UserID`.
+    pub user_id_max_bytes: usize,
+    /// Most accounts in one account_import batch, check or delete.
+    pub account_batch_max: usize,
+    /// Most IDs in one get_group_info `GroupIdList`.
+    pub group_info_max_ids: usize,
+    /// Default and largest `Limit` of get_appid_group_list.
+    pub group_list_max_limit: u32,
+}
+
+/// The default profile: the limits of the vendor's create_group reference page.
+pub static DEFAULT: RulesProfile = RulesProfile {
+    name: "default",
+    group_types: &[
+        GroupTypeRule {
+            name: "Private",
+            id_char: '1',
+            max_members: Some(200),
+            members_at_creation: true,
+            has_admins: false,
+        },
+        GroupTypeRule {
+            name: "Public",
+            id_char: '2',
+            max_members: Some(2000),
+            members_at_creation: true,
+            has_admins: true,
+        },
+        GroupTypeRule {
+            name: "ChatRoom",
+            id_char: '3',
+            max_members: Some(10000),
+            members_at_creation: true,
+            has_admins: true,
+        },
+        GroupTypeRule {
+            name: "AVChatRoom",
+            id_char: 'a',
+            max_members: None,
+            members_at_creation: false,
+            has_admins: true,
+        },
+        GroupTypeRule {
+            name: "BChatRoom",
+            id_char: 'b',
+            max_members: None,
+            members_at_creation: false,
+            has_admins: true,
+        },
+    ],
+    name_max_bytes: 30,
+    introduction_max_bytes: 240,
+    notification_max_bytes: 300,
+    face_url_max_bytes: 100,
+    group_id_max_bytes: 49,
+    assigned_id_prefix: "@TGS#",
+    custom_key_max_bytes: 16,
+    group_value_max_bytes: 512,
+    member_value_max_bytes: 64,
+    member_list_max: 500,
+    create_group_per_second: 100,
+    other_per_second: 200,
+    daily_group_creations: 10_000,
+    bchatroom_max: 5,
+    user_id_max_bytes: 32,
+    account_batch_max: 100,
+    group_info_max_ids: 50,
+    group_list_max_limit: 10_000,
+};
+
+/// The profiles `--rules-profile` may name.
+pub static PROFILES: &[&RulesProfile] = &[&DEFAULT];
+
+impl RulesProfile {
+    /// The profile called `name`, if there is one.
+    pub fn by_name(name: &str) -> Option<&'static RulesProfile> {
+        PROFILES.iter().copied().find(|p| p.name == name)
+    }
+
+    /// The rule of the group type spelled `name` (case-sensitive).
+    pub fn group_type(&self, name: &str) -> Option<&'static GroupTypeRule> {
+        self.group_types.iter().find(|t| t.name == name)
+    }
+
+    /// The type names, joined for error messages.
+    pub fn type_names(&self) -> String {
+        let names: Vec<&str> = self.group_types.iter().map(|t| t.name).collect();
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_profile_is_found_by_name() {
+        assert_eq!(
+            RulesProfile::by_name("default").map(|p| p.name),
+            Some("default")
+        );
+        assert!(RulesProfile::by_name("nope").is_none());
+    }
+
+    #[test]
+    fn group_types_are_case_sensitive() {
+        assert!(DEFAULT.group_type("Public").is_some());
+        assert!(DEFAULT.group_type("public").is_none());
+    }
+
+    #[test]
+    fn type_id_chars_are_distinct() {
+        let mut chars: Vec<char> = DEFAULT.group_types.iter().map(|t| t.id_char).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        assert_eq!(chars.len(), DEFAULT.group_types.len());
+    }
+}

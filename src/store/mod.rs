@@ -1,0 +1,74 @@
+//! All emulator state: apps by sdkappid, each with its accounts and groups.
+//!
+//! The maps are sharded (`DashMap`) and stay private; callers use short synchronous methods, so
+//! no guard ever lives across an `.await` and no request takes a global lock.
+
+mod app;
+pub mod ids;
+pub mod throttle;
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+
+pub use app::{AppState, GroupList, QuotaReservation};
+
+use crate::apps::AppPolicy;
+use crate::rules::RulesProfile;
+
+/// Every app's state.
+#[derive(Debug)]
+pub struct Store {
+    apps: DashMap<u64, Arc<AppState>>,
+    rules: &'static RulesProfile,
+    id_seed: u64,
+}
+
+impl Store {
+    /// An empty store whose assigned IDs follow `id_seed`.
+    pub fn new(rules: &'static RulesProfile, id_seed: u64) -> Self {
+        Self {
+            apps: DashMap::new(),
+            rules,
+            id_seed,
+        }
+    }
+
+    /// The state of `sdkappid`, created on first use with `policy`.
+    pub fn app(&self, sdkappid: u64, policy: &Arc<AppPolicy>) -> Arc<AppState> {
+        if let Some(app) = self.apps.get(&sdkappid) {
+            return Arc::clone(&app);
+        }
+        let app = self.apps.entry(sdkappid).or_insert_with(|| {
+            Arc::new(AppState::new(
+                sdkappid,
+                Arc::clone(policy),
+                self.rules,
+                self.id_seed,
+            ))
+        });
+        Arc::clone(&app)
+    }
+
+    /// The state of `sdkappid` if it was ever used.
+    pub fn existing_app(&self, sdkappid: u64) -> Option<Arc<AppState>> {
+        self.apps.get(&sdkappid).map(|a| Arc::clone(&a))
+    }
+
+    /// Forgets every app, or one.
+    pub fn reset(&self, sdkappid: Option<u64>) {
+        match sdkappid {
+            Some(id) => {
+                self.apps.remove(&id);
+            }
+            None => self.apps.clear(),
+        }
+    }
+
+    /// The sdkappids in use, sorted.
+    pub fn app_ids(&self) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.apps.iter().map(|e| *e.key()).collect();
+        ids.sort_unstable();
+        ids
+    }
+}

@@ -1,0 +1,157 @@
+//! Lock-free per-app throttles and quotas: a GCRA token bucket and a China-day counter.
+//!
+//! Both are single atomics updated by compare-and-swap, so many requests for one app never wait
+//! on a lock.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Nanoseconds since this process first asked, on a monotonic clock.
+pub fn mono_nanos() -> u64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    let base = *BASE.get_or_init(Instant::now);
+    u64::try_from(base.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Unix time in seconds (0 if the clock is before 1970).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The China Standard Time (UTC+8) day number of a unix time: the vendor's daily quotas reset
+/// at midnight Beijing time.
+pub fn china_day(unix_secs: u64) -> u64 {
+    (unix_secs + 8 * 3600) / 86_400
+}
+
+/// A token bucket of `rate` calls per second with a burst of `rate`, kept as the generic cell
+/// rate algorithm's theoretical arrival time.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    tat: AtomicU64,
+}
+
+impl RateLimiter {
+    /// Takes one token at `now` (nanoseconds); `false` when the bucket is empty. Rate 0 means
+    /// unlimited.
+    pub fn try_acquire(&self, rate: u32, now: u64) -> bool {
+        if rate == 0 {
+            return true;
+        }
+        let interval = 1_000_000_000 / u64::from(rate);
+        let tolerance = interval * u64::from(rate - 1);
+        let mut tat = self.tat.load(Ordering::Relaxed);
+        loop {
+            let start = tat.max(now);
+            if start - now > tolerance {
+                return false;
+            }
+            match self.tat.compare_exchange_weak(
+                tat,
+                start + interval,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(seen) => tat = seen,
+            }
+        }
+    }
+}
+
+/// A count per China day, packed as `day << 32 | count` in one atomic.
+#[derive(Debug, Default)]
+pub struct DailyCounter {
+    cell: AtomicU64,
+}
+
+impl DailyCounter {
+    /// Counts one more on `day` unless `max` are already counted (max 0 = unlimited).
+    pub fn try_add(&self, day: u64, max: u32) -> bool {
+        let mut cur = self.cell.load(Ordering::Relaxed);
+        loop {
+            let (d, n) = (cur >> 32, cur & 0xffff_ffff);
+            let n = if d == day { n } else { 0 };
+            if max != 0 && n >= u64::from(max) {
+                return false;
+            }
+            let next = (day << 32) | (n + 1);
+            match self
+                .cell
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(seen) => cur = seen,
+            }
+        }
+    }
+
+    /// Gives back one count taken on `day` (a creation that did not happen).
+    pub fn release(&self, day: u64) {
+        let _ = self
+            .cell
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |cur| {
+                (cur >> 32 == day && cur & 0xffff_ffff > 0).then_some(cur - 1)
+            });
+    }
+
+    /// The count of `day`.
+    pub fn count(&self, day: u64) -> u32 {
+        let cur = self.cell.load(Ordering::Relaxed);
+        if cur >> 32 == day {
+            (cur & 0xffff_ffff) as u32
+        } else {
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_a_burst_of_rate_then_refuses() {
+        let b = RateLimiter::default();
+        let now = 5_000_000_000;
+        assert!((0..100).all(|_| b.try_acquire(100, now)));
+        assert!(!b.try_acquire(100, now));
+        // One interval (10 ms) later exactly one more token exists.
+        assert!(b.try_acquire(100, now + 10_000_000));
+        assert!(!b.try_acquire(100, now + 10_000_000));
+    }
+
+    #[test]
+    fn bucket_refills_fully_after_a_second() {
+        let b = RateLimiter::default();
+        assert!((0..100).all(|_| b.try_acquire(100, 1_000_000_000)));
+        assert!((0..100).all(|_| b.try_acquire(100, 2_000_000_000)));
+    }
+
+    #[test]
+    fn rate_zero_is_unlimited() {
+        let b = RateLimiter::default();
+        assert!((0..10_000).all(|_| b.try_acquire(0, 0)));
+    }
+
+    #[test]
+    fn daily_counter_stops_at_max_and_resets_on_a_new_day() {
+        let c = DailyCounter::default();
+        assert!(c.try_add(10, 2) && c.try_add(10, 2));
+        assert!(!c.try_add(10, 2));
+        c.release(10);
+        assert_eq!(c.count(10), 1);
+        assert!(c.try_add(11, 2));
+        assert_eq!(c.count(11), 1);
+    }
+
+    #[test]
+    fn china_day_turns_at_16_00_utc() {
+        // 2023-11-14 15:59:59 UTC is 23:59:59 in Beijing; one second later is the next day.
+        assert_eq!(china_day(1_699_977_599) + 1, china_day(1_699_977_600));
+    }
+}
