@@ -76,6 +76,29 @@ impl Limits {
     };
 }
 
+/// Where and how the app backend is called around group changes (SPEC §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackConfig {
+    /// The backend URL (http or https); the emulator appends the vendor query string.
+    pub url: String,
+    /// The callback commands that are on, e.g. `Group.CallbackBeforeCreateGroup`.
+    pub events: Vec<String>,
+    /// With a token, requests carry `RequestTime` and `Sign = hex(sha256(token + RequestTime))`.
+    pub token: Option<String>,
+    /// How long the before-create callback is awaited (default 2000 ms).
+    pub timeout_ms: u64,
+    /// When the before-create callback fails (timeout, transport error, non-200, non-JSON):
+    /// `false` lets the creation go on (the vendor default), `true` refuses it.
+    pub fail_closed: bool,
+}
+
+impl CallbackConfig {
+    /// Whether `event` is switched on.
+    pub fn is_on(&self, event: &str) -> bool {
+        self.events.iter().any(|e| e == event)
+    }
+}
+
 /// Everything one app allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppPolicy {
@@ -91,6 +114,8 @@ pub struct AppPolicy {
     pub member_fields: FieldPolicy,
     /// Throttles and quotas.
     pub limits: Limits,
+    /// Callbacks to the app backend, if configured.
+    pub callback: Option<CallbackConfig>,
 }
 
 impl AppPolicy {
@@ -103,6 +128,7 @@ impl AppPolicy {
             group_fields: FieldPolicy::Any,
             member_fields: FieldPolicy::Any,
             limits,
+            callback: None,
         }
     }
 

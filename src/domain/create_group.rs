@@ -15,8 +15,9 @@ use crate::apps::AppPolicy;
 use crate::error::VendorError;
 use crate::rules::{GroupTypeRule, RulesProfile};
 
-/// A create_group request that passed every stateless rule.
+/// A create_group request that passed every stateless rule; only [`parse`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewGroup {
     /// The owner, if any.
     pub owner: Option<String>,
@@ -42,7 +43,6 @@ pub struct NewGroup {
     pub owner_custom: Vec<CustomEntry>,
     /// The distinct members other than the owner, in request order.
     pub members: Vec<NewMember>,
-    _validated: (),
 }
 
 /// One member to add at creation.
@@ -234,7 +234,6 @@ pub fn parse(
         custom,
         owner_custom: Vec::new(),
         members: Vec::new(),
-        _validated: (),
     };
     add_members(&mut group, list, rules, policy)?;
     Ok(group)
