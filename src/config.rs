@@ -74,7 +74,7 @@ pub struct Config {
     pub log_format: LogFormat,
 
     /// TOML file of configured apps (keys, admins, custom fields, limits, callbacks).
-    #[arg(long, env = "TIM_EMULATOR_CONFIG")]
+    #[arg(long, env = "TIM_EMULATOR_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 }
 
@@ -83,6 +83,28 @@ pub struct Config {
 pub enum Command {
     /// Serve the emulator (the default).
     Serve,
+    /// Print a UserSig the real service would accept (URL-safe alphabet).
+    Usersig(UsersigArgs),
+}
+
+/// What `tim-emulator usersig` signs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UsersigArgs {
+    /// The app's sdkappid.
+    #[arg(long)]
+    pub sdkappid: u64,
+    /// The app's secret key; may be left out when --config names the app.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// The user the signature is for (an App admin, for REST calls).
+    #[arg(long)]
+    pub identifier: String,
+    /// Validity in seconds from --time.
+    #[arg(long, default_value_t = 180 * 86_400)]
+    pub expire: u64,
+    /// Issue time (unix seconds); a time in the past mints an expired signature. Default: now.
+    #[arg(long)]
+    pub time: Option<u64>,
 }
 
 /// How log lines are written.
@@ -122,12 +144,51 @@ impl Config {
             )
         })?;
         let limits = self.limits(rules);
+        let apps = match &self.config {
+            Some(path) => {
+                let map = crate::config_file::load(path, limits, self.no_limits)
+                    .map_err(|e| e.to_string())?;
+                Apps::configured(map, limits)
+            }
+            None => Apps::zero_config(limits),
+        };
         Ok(Settings {
             rules,
-            apps: Apps::zero_config(limits),
+            apps,
             id_seed: self.id_seed,
             auto_import_accounts: self.auto_import_accounts,
+            clock: crate::emulator::Clock::System,
         })
+    }
+}
+
+impl UsersigArgs {
+    /// The signature these arguments describe, taking the key from `apps` when not given.
+    pub fn mint(&self, apps: Option<&Apps>, now: u64) -> Result<String, String> {
+        let key = match (&self.key, apps) {
+            (Some(k), _) => k.clone(),
+            (None, Some(apps)) => apps
+                .policy(self.sdkappid)
+                .ok()
+                .filter(|_| apps.is_configured())
+                .and_then(|p| p.key.clone())
+                .ok_or_else(|| {
+                    format!(
+                        "no --key given and the config has no key for sdkappid {}",
+                        self.sdkappid
+                    )
+                })?,
+            (None, None) => return Err("give --key, or --config with the app".into()),
+        };
+        let time = self.time.unwrap_or(now);
+        Ok(crate::usersig::mint(
+            self.sdkappid,
+            &key,
+            &self.identifier,
+            time,
+            self.expire,
+            None,
+        ))
     }
 }
 

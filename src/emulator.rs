@@ -7,6 +7,26 @@ use crate::apps::Apps;
 use crate::rules::RulesProfile;
 use crate::store::Store;
 
+/// Where "now" comes from for UserSig expiry: the system clock, or a fixed instant for tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    /// The system clock.
+    #[default]
+    System,
+    /// Always this unix time (seconds).
+    Fixed(u64),
+}
+
+impl Clock {
+    /// The current unix time in seconds.
+    pub fn now(self) -> u64 {
+        match self {
+            Self::System => crate::store::throttle::unix_now(),
+            Self::Fixed(t) => t,
+        }
+    }
+}
+
 /// What the emulator is started with (the library's view of the command line).
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -18,6 +38,8 @@ pub struct Settings {
     pub id_seed: Option<u64>,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
+    /// The clock UserSig expiry is judged by.
+    pub clock: Clock,
 }
 
 impl Settings {
@@ -29,6 +51,7 @@ impl Settings {
             apps: Apps::zero_config(crate::apps::Limits::from_profile(rules)),
             id_seed: None,
             auto_import_accounts: false,
+            clock: Clock::System,
         }
     }
 }
@@ -44,6 +67,8 @@ pub struct Emulator {
     pub store: Store,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
+    /// The clock UserSig expiry is judged by.
+    pub clock: Clock,
     started: Instant,
 }
 
@@ -59,6 +84,7 @@ impl Emulator {
             store: Store::new(settings.rules, seed),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
+            clock: settings.clock,
             started: Instant::now(),
         })
     }

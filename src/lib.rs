@@ -7,6 +7,7 @@
 //! # Layout
 //!
 //! - [`config`]: the command line (clap), every flag with an environment variable.
+//! - [`config_file`]: the TOML file of configured apps.
 //! - [`api`]: HTTP only: routing, the vendor envelope, the common layer, one file per vendor
 //!   command (`api/group/create_group.rs`, ...), and the `/_emulator/` control plane.
 //! - [`domain`]: the vendor's rules as pure functions and validated types.
@@ -19,6 +20,7 @@
 pub mod api;
 pub mod apps;
 pub mod config;
+pub mod config_file;
 pub mod domain;
 pub mod emulator;
 pub mod error;
@@ -32,7 +34,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use emulator::{Emulator, Settings, Shared};
+pub use emulator::{Clock, Emulator, Settings, Shared};
 
 /// The whole HTTP application for `state`.
 pub fn build_app(state: Shared) -> Router {

@@ -1,7 +1,7 @@
 //! The tim-emulator binary: parse the command line, set up logging, bind, serve until a signal.
 
 use clap::Parser;
-use tim_emulator::config::{Config, LogFormat};
+use tim_emulator::config::{Command, Config, LogFormat};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -17,9 +17,35 @@ fn init_tracing(config: &Config) {
     }
 }
 
+fn usersig(config: &Config, args: &tim_emulator::config::UsersigArgs) -> std::process::ExitCode {
+    let apps = match &config.config {
+        Some(_) => match config.settings() {
+            Ok(s) => Some(s.apps),
+            Err(e) => {
+                eprintln!("tim-emulator: {e}");
+                return std::process::ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    match args.mint(apps.as_ref(), tim_emulator::store::throttle::unix_now()) {
+        Ok(sig) => {
+            println!("{sig}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("tim-emulator usersig: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
+    if let Some(Command::Usersig(args)) = &config.command {
+        return usersig(&config, args);
+    }
     init_tracing(&config);
     let settings = match config.settings() {
         Ok(s) => s,

@@ -15,7 +15,7 @@ use super::command::{Call, Command};
 use crate::domain::json::{Object, type_name};
 use crate::emulator::Shared;
 use crate::error::VendorError;
-use crate::store::throttle::{mono_nanos, unix_now};
+use crate::store::throttle::mono_nanos;
 use crate::usersig;
 
 /// The largest body the emulator reads (emulator choice: 1 MiB).
@@ -118,7 +118,7 @@ async fn serve(emu: &Shared, parts: &Parts, body: Body) -> Result<Response, Vend
         return Err(VendorError::MissingUserSig);
     }
     if let Some(key) = &policy.key {
-        usersig::verify(&q.usersig, q.sdkappid, &q.identifier, key, unix_now())?;
+        usersig::verify(&q.usersig, q.sdkappid, &q.identifier, key, emu.clock.now())?;
     }
     let app = emu.store.app(q.sdkappid, policy);
     if !app.try_call(command.name(), mono_nanos()) {

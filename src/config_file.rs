@@ -1,0 +1,394 @@
+//! The TOML config file of apps (SPEC §9): keys, admins, custom fields, limits, callbacks.
+//!
+//! Parsing is strict: an unknown key, a wrong type or an impossible value stops startup with a
+//! message naming the file, the line and the key, so a typo never silently turns a rule off.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::apps::{AppPolicy, CallbackConfig, FieldPerm, FieldPolicy, Limits, ZERO_CONFIG_ADMINS};
+
+/// The callback events the emulator knows.
+pub const CALLBACK_EVENTS: [&str; 3] = [
+    "Group.CallbackBeforeCreateGroup",
+    "Group.CallbackAfterCreateGroup",
+    "Group.CallbackAfterGroupDestroyed",
+];
+
+/// The default wait for the before-create callback.
+pub const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 2000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDoc {
+    #[serde(default)]
+    apps: Vec<AppDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppDoc {
+    sdkappid: Spanned<u64>,
+    key: Option<Spanned<String>>,
+    admins: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    sensitive_words: Vec<String>,
+    group_custom_fields: Option<Vec<FieldDoc>>,
+    member_custom_fields: Option<Vec<FieldDoc>>,
+    limits: Option<LimitsDoc>,
+    callback: Option<CallbackDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldDoc {
+    key: Spanned<String>,
+    #[serde(default = "yes")]
+    writable: bool,
+    #[serde(default = "yes")]
+    self_writable: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsDoc {
+    create_group_per_second: Option<u32>,
+    other_per_second: Option<u32>,
+    daily_group_creations: Option<u32>,
+    bchatroom_max: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallbackDoc {
+    url: Spanned<String>,
+    events: Option<Spanned<Vec<String>>>,
+    token: Option<String>,
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    fail_closed: bool,
+}
+
+/// A config file that could not be used; the text names the file, the line and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+/// Reads and checks the file at `path`. `limits` are the defaults each app's `[apps.limits]`
+/// overrides; with `no_limits` every limit stays off.
+pub fn load(
+    path: &Path,
+    limits: Limits,
+    no_limits: bool,
+) -> Result<HashMap<u64, AppPolicy>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "config file {}: cannot be read: {e}",
+            path.display()
+        ))
+    })?;
+    parse(&text, limits, no_limits)
+        .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
+}
+
+/// Parses config text (see [`load`]).
+pub fn parse(
+    text: &str,
+    limits: Limits,
+    no_limits: bool,
+) -> Result<HashMap<u64, AppPolicy>, String> {
+    let doc: FileDoc = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    let mut apps = HashMap::new();
+    for (i, app) in doc.apps.into_iter().enumerate() {
+        let at = |span: Range<usize>, key: &str| {
+            format!(
+                "line {}, [[apps]] #{} key `{key}`",
+                line_of(text, span.start),
+                i + 1
+            )
+        };
+        let id = *app.sdkappid.get_ref();
+        if id == 0 {
+            return Err(format!(
+                "{}: sdkappid must be a positive integer",
+                at(app.sdkappid.span(), "sdkappid")
+            ));
+        }
+        let policy = app_policy(app, text, i, limits, no_limits)?;
+        if apps.insert(id, policy).is_some() {
+            return Err(format!(
+                "[[apps]] #{}: sdkappid {id} is configured twice",
+                i + 1
+            ));
+        }
+    }
+    Ok(apps)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+fn app_policy(
+    app: AppDoc,
+    text: &str,
+    i: usize,
+    limits: Limits,
+    no_limits: bool,
+) -> Result<AppPolicy, String> {
+    let at = |span: Range<usize>, key: &str| {
+        format!(
+            "line {}, [[apps]] #{} key `{key}`",
+            line_of(text, span.start),
+            i + 1
+        )
+    };
+    let key = match app.key {
+        Some(k) if k.get_ref().is_empty() => {
+            return Err(format!(
+                "{}: the secret key must not be empty",
+                at(k.span(), "key")
+            ));
+        }
+        Some(k) => Some(k.into_inner()),
+        None => None,
+    };
+    let admins = match app.admins {
+        Some(a) if a.get_ref().iter().any(String::is_empty) => {
+            return Err(format!(
+                "{}: admin identifiers must not be empty",
+                at(a.span(), "admins")
+            ));
+        }
+        Some(a) => a.into_inner(),
+        None => ZERO_CONFIG_ADMINS.iter().map(|s| s.to_string()).collect(),
+    };
+    let group_fields = fields(app.group_custom_fields, "group_custom_fields", &at)?;
+    let member_fields = fields(app.member_custom_fields, "member_custom_fields", &at)?;
+    let callback = app.callback.map(|c| callback(c, &at)).transpose()?;
+    let l = app.limits.unwrap_or_default();
+    let limits = if no_limits {
+        Limits::UNLIMITED
+    } else {
+        Limits {
+            create_group_per_second: l
+                .create_group_per_second
+                .unwrap_or(limits.create_group_per_second),
+            other_per_second: l.other_per_second.unwrap_or(limits.other_per_second),
+            daily_group_creations: l
+                .daily_group_creations
+                .unwrap_or(limits.daily_group_creations),
+            bchatroom_max: l.bchatroom_max.unwrap_or(limits.bchatroom_max),
+        }
+    };
+    let sensitive_words = app
+        .sensitive_words
+        .into_iter()
+        .filter(|w| !w.is_empty())
+        .collect();
+    Ok(AppPolicy {
+        key,
+        admins,
+        sensitive_words,
+        group_fields,
+        member_fields,
+        limits,
+        callback,
+    })
+}
+
+fn fields(
+    list: Option<Vec<FieldDoc>>,
+    name: &str,
+    at: &dyn Fn(Range<usize>, &str) -> String,
+) -> Result<FieldPolicy, String> {
+    let mut map = HashMap::new();
+    for f in list.unwrap_or_default() {
+        let span = f.key.span();
+        let key = f.key.into_inner();
+        if key.is_empty() || key.len() > 16 {
+            return Err(format!(
+                "{}: a custom field key must be 1 to 16 bytes, {key:?} is {}",
+                at(span, name),
+                key.len()
+            ));
+        }
+        let perm = FieldPerm {
+            writable: f.writable,
+            self_writable: f.self_writable,
+        };
+        if map.insert(key.clone(), perm).is_some() {
+            return Err(format!(
+                "{}: the key {key:?} is listed twice",
+                at(span, name)
+            ));
+        }
+    }
+    Ok(FieldPolicy::Only(map))
+}
+
+fn callback(
+    c: CallbackDoc,
+    at: &dyn Fn(Range<usize>, &str) -> String,
+) -> Result<CallbackConfig, String> {
+    let url = c.url.get_ref();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "{}: the callback url must start with http:// or https://",
+            at(c.url.span(), "callback.url")
+        ));
+    }
+    let events = match c.events {
+        None => CALLBACK_EVENTS.iter().map(|e| e.to_string()).collect(),
+        Some(events) => {
+            if let Some(bad) = events
+                .get_ref()
+                .iter()
+                .find(|e| !CALLBACK_EVENTS.contains(&e.as_str()))
+            {
+                let known = CALLBACK_EVENTS.join(", ");
+                return Err(format!(
+                    "{}: unknown event {bad:?}; known: {known}",
+                    at(events.span(), "callback.events")
+                ));
+            }
+            events.into_inner()
+        }
+    };
+    Ok(CallbackConfig {
+        url: c.url.into_inner(),
+        events,
+        token: c.token.filter(|t| !t.is_empty()),
+        timeout_ms: c.timeout_ms.unwrap_or(DEFAULT_CALLBACK_TIMEOUT_MS),
+        fail_closed: c.fail_closed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        create_group_per_second: 100,
+        other_per_second: 200,
+        daily_group_creations: 10_000,
+        bchatroom_max: 5,
+    };
+
+    fn example() -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/config/example.toml");
+        std::fs::read_to_string(path).expect("the example config is in the repo")
+    }
+
+    #[test]
+    fn the_example_file_loads_every_key() {
+        let apps = parse(&example(), LIMITS, false).expect("example parses");
+        let app = &apps[&1_400_000_000];
+        assert_eq!(
+            app.key.as_deref(),
+            Some("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
+        );
+        assert!(app.is_admin("administrator") && app.is_admin("admin"));
+        assert_eq!(app.sensitive_words, vec!["forbidden-word".to_string()]);
+        assert_eq!(
+            app.group_fields.perm("ReadOnlyField"),
+            Some(FieldPerm {
+                writable: false,
+                self_writable: true
+            })
+        );
+        assert_eq!(
+            app.member_fields
+                .perm("MemberDefined2")
+                .map(|p| p.self_writable),
+            Some(false)
+        );
+        assert_eq!(app.group_fields.perm("Other"), None);
+        let cb = app.callback.as_ref().expect("callback configured");
+        assert_eq!(
+            (cb.timeout_ms, cb.token.as_deref()),
+            (2000, Some("optional-token"))
+        );
+        let second = &apps[&1_400_000_001];
+        assert_eq!(second.key, None);
+        assert_eq!(
+            second.member_fields.perm("Any"),
+            None,
+            "no custom fields configured means none accepted"
+        );
+    }
+
+    #[test]
+    fn app_limits_override_the_defaults_and_no_limits_wins() {
+        let text = "[[apps]]\nsdkappid = 1\n[apps.limits]\nbchatroom_max = 1\n";
+        let apps = parse(text, LIMITS, false).expect("parses");
+        assert_eq!(apps[&1].limits.bchatroom_max, 1);
+        assert_eq!(apps[&1].limits.create_group_per_second, 100);
+        let apps = parse(text, LIMITS, true).expect("parses");
+        assert_eq!(apps[&1].limits, Limits::UNLIMITED);
+    }
+
+    #[test]
+    fn an_empty_file_configures_no_app() {
+        assert!(parse("", LIMITS, false).expect("empty parses").is_empty());
+    }
+
+    #[test]
+    fn bad_files_name_the_line_and_the_key() {
+        let table = [
+            (
+                "[[apps]]\nsdkappid = 1\nkye = \"x\"\n",
+                &["line 3", "kye"][..],
+            ),
+            ("[[apps]]\nsdkappid = \"one\"\n", &["line 2", "sdkappid"]),
+            ("[[apps]]\nsdkappid = 0\n", &["line 2", "sdkappid"]),
+            (
+                "[[apps]]\nsdkappid = 1\n\n[[apps]]\nsdkappid = 1\n",
+                &["configured twice"],
+            ),
+            ("[[apps]]\nsdkappid = 1\nkey = \"\"\n", &["line 3", "key"]),
+            (
+                "[[apps]]\nsdkappid = 1\ngroup_custom_fields = [{ key = \"seventeen-bytes-k\" }]\n",
+                &["line 3", "group_custom_fields"],
+            ),
+            (
+                "[[apps]]\nsdkappid = 1\n[apps.callback]\nurl = \"ftp://x\"\n",
+                &["line 4", "callback.url"],
+            ),
+            (
+                "[[apps]]\nsdkappid = 1\n[apps.callback]\nurl = \"http://x\"\nevents = [\"Nope\"]\n",
+                &["line 5", "callback.events"],
+            ),
+            (
+                "[[apps]]\nsdkappid = 1\n[apps.limits]\nbchatroom_max = -1\n",
+                &["line 4", "bchatroom_max"],
+            ),
+            ("not toml at all", &["line 1"]),
+        ];
+        for (text, needles) in table {
+            let err = parse(text, LIMITS, false).expect_err(text);
+            for n in needles {
+                assert!(err.contains(n), "{err:?} should mention {n:?} for {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let err =
+            load(Path::new("/nonexistent/tim.toml"), LIMITS, false).expect_err("missing file");
+        assert!(err.to_string().contains("/nonexistent/tim.toml"), "{err}");
+    }
+}
