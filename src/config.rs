@@ -33,7 +33,7 @@ pub struct Config {
     pub id_seed: Option<u64>,
 
     /// Accept any account as imported (skips the 10004 "not imported" checks).
-    #[arg(long, env = "TIM_EMULATOR_AUTO_IMPORT_ACCOUNTS")]
+    #[arg(long, env = "TIM_EMULATOR_AUTO_IMPORT_ACCOUNTS", value_parser = clap::builder::BoolishValueParser::new())]
     pub auto_import_accounts: bool,
 
     /// Rules profile: the table of limits and group types to enforce.
@@ -57,7 +57,7 @@ pub struct Config {
     pub bchatroom_max: Option<u32>,
 
     /// Turn every throttle and quota off (for load tests); overrides the four limit flags.
-    #[arg(long, env = "TIM_EMULATOR_NO_LIMITS")]
+    #[arg(long, env = "TIM_EMULATOR_NO_LIMITS", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_limits: bool,
 
     /// Log level (error, warn, info, debug, trace); RUST_LOG, when set, wins.
