@@ -117,7 +117,7 @@ async fn each_common_error_has_its_code() {
             60012,
             "sdkappid",
         ),
-        post(format!("{CREATE}"), BASIC, 60012, "sdkappid"),
+        post(CREATE.to_string(), BASIC, 60012, "sdkappid"),
         post(
             format!("{CREATE}?sdkappid=abc&identifier=admin&usersig=s"),
             BASIC,
