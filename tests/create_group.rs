@@ -686,10 +686,10 @@ async fn owner_and_members_must_be_imported() {
             reject(
                 "member not imported",
                 with(
-                    json!({"MemberList": [{"Member_Account": "bob"}, {"Member_Account": "ghost"}]}),
+                    json!({"MemberList": [{"Member_Account": "leckie"}, {"Member_Account": "ghost"}]}),
                 ),
                 10004,
-                &["ghost", "account_import"],
+                &["MemberList's Member_Account \"ghost\"", "account_import"],
             ),
             accept("an admin as owner", with(json!({"Owner_Account": "admin"}))),
             accept("empty owner means none", with(json!({"Owner_Account": ""}))),
