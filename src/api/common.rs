@@ -36,7 +36,9 @@ pub struct CommonQuery {
 }
 
 impl CommonQuery {
-    /// Reads the parameters in any order; the first occurrence of a repeated one wins.
+    /// Reads the parameters in any order; the first occurrence of a repeated one wins. Checks
+    /// `sdkappid` only (60012, 60006): the app check (70020) comes before the caller's
+    /// `identifier` is looked at, see [`CommonQuery::check_identifier`].
     pub fn parse(query: Option<&str>) -> Result<Self, VendorError> {
         let (mut sdkappid, mut identifier, mut usersig) = (None, None, None);
         for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -52,14 +54,19 @@ impl CommonQuery {
         }
         let raw = sdkappid.ok_or(VendorError::MissingSdkAppId)?;
         let sdkappid = parse_sdkappid(&raw)?;
-        let identifier = identifier
-            .filter(|s| !s.is_empty())
-            .ok_or(VendorError::MissingIdentifier)?;
         Ok(Self {
             sdkappid,
-            identifier,
+            identifier: identifier.unwrap_or_default(),
             usersig: usersig.unwrap_or_default(),
         })
+    }
+
+    /// 60004 when `identifier` is missing or empty.
+    pub fn check_identifier(&self) -> Result<(), VendorError> {
+        if self.identifier.is_empty() {
+            return Err(VendorError::MissingIdentifier);
+        }
+        Ok(())
     }
 }
 
@@ -97,10 +104,11 @@ fn route(parts: &Parts) -> Result<Command, VendorError> {
     let path = parts.uri.path();
     let mut segs = path.strip_prefix("/v4/").unwrap_or("").split('/');
     let (Some(service), Some(command), None) = (segs.next(), segs.next(), segs.next()) else {
-        return Err(VendorError::HttpParse(format!(
-            "path {path:?} is not /v4/{{service}}/{{command}}"
-        )));
+        return Err(not_vendor_path(path));
     };
+    if service.is_empty() || command.is_empty() {
+        return Err(not_vendor_path(path));
+    }
     if parts.method != Method::POST {
         return Err(VendorError::HttpParse(format!(
             "{} is not allowed; vendor commands are called with POST",
@@ -110,10 +118,15 @@ fn route(parts: &Parts) -> Result<Command, VendorError> {
     Command::lookup(service, command)
 }
 
+fn not_vendor_path(path: &str) -> VendorError {
+    VendorError::HttpParse(format!("path {path:?} is not /v4/{{service}}/{{command}}"))
+}
+
 async fn serve(emu: &Shared, parts: &Parts, body: Body) -> Result<Response, VendorError> {
     let command = route(parts)?;
     let q = CommonQuery::parse(parts.uri.query())?;
     let policy = emu.apps.policy(q.sdkappid)?;
+    q.check_identifier()?;
     if q.usersig.is_empty() {
         return Err(VendorError::MissingUserSig);
     }
@@ -220,8 +233,7 @@ pub async fn fallback(req: Request) -> Response {
         let body = serde_json::json!({"error": format!("no control-plane endpoint {} {path}", req.method())});
         return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
     }
-    VendorError::HttpParse(format!("path {path:?} is not /v4/{{service}}/{{command}}"))
-        .into_response()
+    not_vendor_path(path).into_response()
 }
 
 #[cfg(test)]
@@ -252,7 +264,9 @@ mod tests {
             (Some("sdkappid=1&identifier=admin"), Ok(())),
         ];
         for (q, want) in table {
-            let got = CommonQuery::parse(*q).map(|_| ()).map_err(|e| e.code());
+            let got = CommonQuery::parse(*q)
+                .and_then(|q| q.check_identifier())
+                .map_err(|e| e.code());
             assert_eq!(got, *want, "{q:?}");
         }
     }

@@ -63,7 +63,11 @@ pub fn opt_int(obj: &Object, key: &str) -> Result<Option<i128>, FieldTypeError> 
             _ => Err(FieldTypeError {
                 field: key.into(),
                 expected: "an integer",
-                found: "a fraction",
+                found: if n.as_f64().is_some_and(|f| f.fract() == 0.0) {
+                    "a number outside the 64-bit integer range"
+                } else {
+                    "a fraction"
+                },
             }),
         },
         Some(v) => Err(wrong(key, "an integer", v)),
@@ -142,5 +146,18 @@ mod tests {
         let o = obj(json!({"Big": u64::MAX, "Neg": -5}));
         assert_eq!(opt_int(&o, "Big"), Ok(Some(i128::from(u64::MAX))));
         assert_eq!(opt_int(&o, "Neg"), Ok(Some(-5)));
+    }
+
+    #[test]
+    fn non_integers_are_named_for_what_they_are() {
+        let o: Object =
+            serde_json::from_str(r#"{"F": 1.5, "Big": 123456789012345678901234567890}"#)
+                .expect("valid JSON");
+        let found = |k: &str| opt_int(&o, k).map_err(|e| e.found);
+        assert_eq!(found("F"), Err("a fraction"));
+        assert_eq!(
+            found("Big"),
+            Err("a number outside the 64-bit integer range")
+        );
     }
 }

@@ -7,8 +7,10 @@
 
 use std::net::SocketAddr;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+use tim_emulator::apps::{Apps, Limits};
 use tim_emulator::{Emulator, Settings};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
 /// The sdkappid the tests use unless they say otherwise.
@@ -45,6 +47,20 @@ impl Emu {
     pub async fn start() -> Self {
         let mut s = Settings::zero_config();
         s.id_seed = Some(7);
+        Self::start_with(s).await
+    }
+
+    /// Zero-config emulator with a fixed ID seed and no throttle or quota, for tests that make
+    /// many calls quickly (the default 100 create_group calls per second would make them flaky).
+    pub async fn start_unlimited() -> Self {
+        Self::start_with_limits(Limits::UNLIMITED).await
+    }
+
+    /// Zero-config emulator with a fixed ID seed and these limits for every app.
+    pub async fn start_with_limits(limits: Limits) -> Self {
+        let mut s = Settings::zero_config();
+        s.id_seed = Some(7);
+        s.apps = Apps::zero_config(limits);
         Self::start_with(s).await
     }
 
@@ -156,6 +172,51 @@ impl Emu {
         v["GroupInfo"][0].clone()
     }
 
+    /// Imports many accounts on [`APP`] with multiaccount_import (100 per call).
+    pub async fn import_many(&self, ids: &[String]) {
+        for chunk in ids.chunks(100) {
+            let v = self
+                .call(
+                    "im_open_login_svc/multiaccount_import",
+                    json!({"Accounts": chunk}),
+                )
+                .await;
+            assert_eq!(code(&v), 0, "{v}");
+            assert_eq!(v["FailAccounts"], json!([]), "{v}");
+        }
+    }
+
+    /// How many groups [`APP`] holds (get_appid_group_list's TotalCount).
+    pub async fn group_total(&self) -> u64 {
+        let v = self
+            .call("group_open_http_svc/get_appid_group_list", json!({}))
+            .await;
+        assert_eq!(code(&v), 0, "{v}");
+        v["TotalCount"].as_u64().expect("TotalCount is a number")
+    }
+
+    /// Whether the group `id` exists on [`APP`] (get_group_info's per-group ErrorCode).
+    pub async fn group_exists(&self, id: &str) -> bool {
+        match code(&self.group_info(id).await) {
+            0 => true,
+            10010 => false,
+            other => panic!("unexpected per-group ErrorCode {other}"),
+        }
+    }
+
+    /// Writes `request` (a whole HTTP/1.1 request, head and body) on a fresh TCP connection and
+    /// reads the answer until the server closes it. For what reqwest will not send as is:
+    /// chunked bodies, odd Host headers.
+    pub async fn raw_http(&self, request: &[u8]) -> Raw {
+        let mut s = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect to the emulator");
+        s.write_all(request).await.expect("write the request");
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.expect("read the answer");
+        parse_http_answer(&buf)
+    }
+
     /// Stops the server.
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -183,6 +244,61 @@ async fn to_raw(resp: reqwest::Response) -> Raw {
         content_type,
         body,
     }
+}
+
+/// Parses an HTTP/1.1 answer (content-length or chunked body).
+fn parse_http_answer(buf: &[u8]) -> Raw {
+    let text = String::from_utf8_lossy(buf);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no end of head in {text}"));
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let chunked = header("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Raw {
+        status,
+        content_type: header("content-type"),
+        body,
+    }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = after[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// The ErrorInfo of an answer.
+pub fn info(v: &Value) -> &str {
+    v["ErrorInfo"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no ErrorInfo in {v}"))
 }
 
 /// The ErrorCode of an answer.

@@ -40,12 +40,8 @@ fn check_accounts(call: &Call, new: &NewGroup) -> Result<(), VendorError> {
     if let Some(owner) = &new.owner {
         ensure_imported(&call.app, "Owner_Account", owner)?;
     }
-    for (i, m) in new.members.iter().enumerate() {
-        ensure_imported(
-            &call.app,
-            &format!("MemberList member #{} (Member_Account)", i + 1),
-            &m.account,
-        )?;
+    for m in &new.members {
+        ensure_imported(&call.app, "MemberList's Member_Account", &m.account)?;
     }
     Ok(())
 }
