@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::apps::Apps;
+use crate::callback::Callbacks;
 use crate::rules::RulesProfile;
 use crate::store::Store;
 
@@ -44,6 +45,8 @@ pub struct Emulator {
     pub store: Store,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
+    /// Callbacks to app backends: the HTTP client, the after-event queue, the delivery log.
+    pub callbacks: Callbacks,
     started: Instant,
 }
 
@@ -59,6 +62,7 @@ impl Emulator {
             store: Store::new(settings.rules, seed),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
+            callbacks: Callbacks::new(),
             started: Instant::now(),
         })
     }
