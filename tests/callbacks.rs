@@ -37,6 +37,7 @@ enum Reply {
 struct Got {
     query: HashMap<String, String>,
     content_type: Option<String>,
+    raw: String,
     body: Value,
 }
 
@@ -70,10 +71,12 @@ async fn receive(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let raw = String::from_utf8_lossy(&body).into_owned();
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     rec.got.lock().unwrap().push(Got {
         query,
         content_type,
+        raw,
         body,
     });
     let reply = rec.reply.lock().unwrap().clone();
@@ -218,6 +221,11 @@ async fn before_create_sends_the_vendor_query_and_body_and_an_allow_lets_the_cre
     assert_eq!(q["OptPlatform"], "RESTAPI");
     assert!(!q.contains_key("Sign") && !q.contains_key("RequestTime"));
     assert_eq!(got[0].content_type.as_deref(), Some("application/json"));
+    assert!(
+        got[0].raw.starts_with("{\"CallbackCommand\":"),
+        "vendor order: {}",
+        got[0].raw
+    );
     let b = &got[0].body;
     assert_eq!(b["CallbackCommand"], BEFORE);
     assert_eq!(b["Operator_Account"], "admin");
@@ -518,4 +526,13 @@ async fn the_delivery_log_filters_by_sdkappid() {
     let path = format!("/_emulator/callbacks?sdkappid={}", APP + 1);
     let raw = emu.request(reqwest::Method::GET, &path, Vec::new()).await;
     assert_eq!(raw.json()["deliveries"], json!([]));
+}
+
+#[tokio::test]
+async fn the_delivery_log_answers_a_bad_filter_with_a_json_400() {
+    let emu = emu(config(&refused_url(), &[BEFORE])).await;
+    let path = "/_emulator/callbacks?sdkappid=abc";
+    let raw = emu.request(reqwest::Method::GET, path, Vec::new()).await;
+    assert_eq!(raw.status, 400);
+    assert!(raw.json()["error"].is_string(), "{}", raw.body);
 }

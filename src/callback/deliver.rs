@@ -3,8 +3,6 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
-
 use super::log::Delivery;
 use super::url::Target;
 
@@ -18,8 +16,8 @@ pub struct Outgoing {
     pub target: Target,
     /// The callback command.
     pub command: &'static str,
-    /// The JSON body.
-    pub body: Value,
+    /// The JSON body as sent, fields in the vendor's order.
+    pub body: Vec<u8>,
     /// The most the whole exchange may take.
     pub timeout: Duration,
 }
@@ -54,7 +52,7 @@ pub async fn deliver(client: &reqwest::Client, out: Outgoing, seq: u64) -> Deliv
         sdkappid: out.target.sdkappid,
         command: out.command,
         url,
-        request_body: out.body,
+        request_body: serde_json::from_slice(&out.body).unwrap_or_default(),
         status: answer.as_ref().map(|a| a.status),
         response_body: answer.map(|a| a.body),
         error,
@@ -63,10 +61,11 @@ pub async fn deliver(client: &reqwest::Client, out: Outgoing, seq: u64) -> Deliv
     }
 }
 
-async fn exchange(client: &reqwest::Client, url: &str, body: &Value) -> Result<Answer, String> {
+async fn exchange(client: &reqwest::Client, url: &str, body: &[u8]) -> Result<Answer, String> {
     let mut resp = client
         .post(url)
-        .json(body)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_vec())
         .send()
         .await
         .map_err(|e| error_text(&e))?;

@@ -65,7 +65,7 @@ impl Origin<'_> {
     /// The outgoing request for `event`, when the app has that event switched on.
     fn outgoing<E: Event>(&self, event: &E) -> Option<Outgoing> {
         let config = self.config.filter(|c| c.is_on(E::COMMAND))?;
-        let body = serde_json::to_value(event).unwrap_or_default();
+        let body = serde_json::to_vec(event).unwrap_or_default();
         Some(Outgoing {
             target: Target {
                 base_url: config.url.clone(),

@@ -72,8 +72,13 @@ impl AfterQueue {
         self.dropped.load(Ordering::Relaxed)
     }
 
+    /// Counts a dropped event; logs the first drop and every 100th, so a dead backend under
+    /// load does not flood the log.
     fn drop_event(&self, command: &'static str, why: &'static str) {
         let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        if total != 1 && !total.is_multiple_of(100) {
+            return;
+        }
         tracing::warn!(
             command,
             reason = why,
@@ -123,7 +128,7 @@ mod tests {
                 token: None,
             },
             command: "Group.CallbackAfterCreateGroup",
-            body: serde_json::Value::Null,
+            body: b"{}".to_vec(),
             timeout: Duration::from_millis(100),
         }
     }

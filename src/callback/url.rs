@@ -24,7 +24,10 @@ pub struct Target {
 impl Target {
     /// The full URL for `command`, signed with the token at `request_time` (unix seconds).
     pub fn url(&self, command: &str, request_time: u64) -> String {
-        let ip = self.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+        let ip = self
+            .client_ip
+            .map(|ip| ip.to_canonical().to_string())
+            .unwrap_or_default();
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("SdkAppid", &self.sdkappid.to_string())
             .append_pair("CallbackCommand", command)
