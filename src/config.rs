@@ -14,6 +14,9 @@ use crate::rules::RulesProfile;
 /// The address the emulator listens on when none is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8269";
 
+/// Every callback command, the default of `--callback-events`.
+const DEFAULT_CALLBACK_EVENTS: &str = "Group.CallbackBeforeCreateGroup,Group.CallbackAfterCreateGroup,Group.CallbackAfterGroupDestroyed";
+
 /// A local emulator of Tencent Cloud IM's server REST API.
 ///
 /// With no flags it serves every sdkappid on 127.0.0.1:8269, trusts any non-empty usersig, and
@@ -88,7 +91,7 @@ pub struct Config {
         long,
         env = "TIM_EMULATOR_CALLBACK_EVENTS",
         value_delimiter = ',',
-        default_values_t = ALL_EVENTS.map(String::from)
+        default_value = DEFAULT_CALLBACK_EVENTS
     )]
     pub callback_events: Vec<String>,
 
