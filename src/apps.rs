@@ -175,6 +175,11 @@ impl Apps {
         }
     }
 
+    /// Sets the callback settings of zero-config apps (the `--callback-*` flags).
+    pub fn set_zero_config_callback(&mut self, callback: Option<CallbackConfig>) {
+        Arc::make_mut(&mut self.zero_config).callback = callback;
+    }
+
     /// Whether any app is configured.
     pub fn is_configured(&self) -> bool {
         !self.configured.is_empty()

@@ -6,12 +6,16 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::apps::{Apps, Limits};
+use crate::apps::{Apps, CallbackConfig, Limits};
+use crate::callback::events::ALL_EVENTS;
 use crate::emulator::Settings;
 use crate::rules::RulesProfile;
 
 /// The address the emulator listens on when none is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8269";
+
+/// Every callback command, the default of `--callback-events`.
+const DEFAULT_CALLBACK_EVENTS: &str = "Group.CallbackBeforeCreateGroup,Group.CallbackAfterCreateGroup,Group.CallbackAfterGroupDestroyed";
 
 /// A local emulator of Tencent Cloud IM's server REST API.
 ///
@@ -76,6 +80,33 @@ pub struct Config {
     /// TOML file of configured apps (keys, admins, custom fields, limits, callbacks).
     #[arg(long, env = "TIM_EMULATOR_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+
+    /// Callback URL of zero-config apps (http or https); no callbacks when absent. Configured
+    /// apps use their own `[apps.callback]` instead.
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_URL")]
+    pub callback_url: Option<String>,
+
+    /// Callback commands to send (comma-separated).
+    #[arg(
+        long,
+        env = "TIM_EMULATOR_CALLBACK_EVENTS",
+        value_delimiter = ',',
+        default_value = DEFAULT_CALLBACK_EVENTS
+    )]
+    pub callback_events: Vec<String>,
+
+    /// Callback auth token: adds `RequestTime` and `Sign = hex(sha256(token + RequestTime))`.
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_TOKEN")]
+    pub callback_token: Option<String>,
+
+    /// How long a callback is awaited, in milliseconds.
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_TIMEOUT_MS", default_value_t = 2000)]
+    pub callback_timeout_ms: u64,
+
+    /// Refuse a creation (10016) when the before-create callback fails (timeout, transport
+    /// error, non-200, not JSON) instead of letting it go on (the vendor default).
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_FAIL_CLOSED", value_parser = clap::builder::BoolishValueParser::new())]
+    pub callback_fail_closed: bool,
 }
 
 /// Subcommands besides serving.
@@ -135,6 +166,31 @@ impl Config {
         }
     }
 
+    /// The callback settings of zero-config apps, when `--callback-url` is given; an unknown
+    /// event name is refused so a typo does not silently switch a callback off.
+    pub fn callback(&self) -> Result<Option<CallbackConfig>, String> {
+        let Some(url) = &self.callback_url else {
+            return Ok(None);
+        };
+        if let Some(e) = self
+            .callback_events
+            .iter()
+            .find(|e| !ALL_EVENTS.contains(&e.as_str()))
+        {
+            return Err(format!(
+                "unknown --callback-events entry {e:?}; known: {}",
+                ALL_EVENTS.join(", ")
+            ));
+        }
+        Ok(Some(CallbackConfig {
+            url: url.clone(),
+            events: self.callback_events.clone(),
+            token: self.callback_token.clone().filter(|t| !t.is_empty()),
+            timeout_ms: self.callback_timeout_ms,
+            fail_closed: self.callback_fail_closed,
+        }))
+    }
+
     /// The library settings these flags describe; an error names what is wrong.
     pub fn settings(&self) -> Result<Settings, String> {
         let rules = RulesProfile::by_name(&self.rules_profile).ok_or_else(|| {
@@ -144,7 +200,7 @@ impl Config {
             )
         })?;
         let limits = self.limits(rules);
-        let apps = match &self.config {
+        let mut apps = match &self.config {
             Some(path) => {
                 let map = crate::config_file::load(path, limits, self.no_limits)
                     .map_err(|e| e.to_string())?;
@@ -152,6 +208,7 @@ impl Config {
             }
             None => Apps::zero_config(limits),
         };
+        apps.set_zero_config_callback(self.callback()?);
         Ok(Settings {
             rules,
             apps,
@@ -212,6 +269,42 @@ mod tests {
         let c = Config::try_parse_from(["tim-emulator", "--no-limits", "--bchatroom-max", "3"])
             .expect("parses");
         assert_eq!(c.limits(&crate::rules::DEFAULT), Limits::UNLIMITED);
+    }
+
+    #[test]
+    fn callback_flags_feed_zero_config_apps_with_every_event_by_default() {
+        let c = Config::try_parse_from(["tim-emulator", "--callback-url", "http://127.0.0.1:9/cb"])
+            .expect("parses");
+        let s = c.settings().expect("valid");
+        let policy = s.apps.policy(1).expect("zero-config");
+        let cb = policy.callback.as_ref().expect("callback set");
+        assert_eq!(cb.events, ALL_EVENTS.map(String::from));
+        assert_eq!(
+            (cb.timeout_ms, cb.fail_closed, cb.token.as_deref()),
+            (2000, false, None)
+        );
+    }
+
+    #[test]
+    fn callback_events_are_a_comma_list_of_known_commands() {
+        let args = [
+            "tim-emulator",
+            "--callback-url",
+            "http://h/",
+            "--callback-events",
+            "Group.CallbackAfterCreateGroup,Group.CallbackAfterGroupDestroyed",
+        ];
+        let c = Config::try_parse_from(args).expect("parses");
+        let cb = c.callback().expect("valid").expect("set");
+        assert_eq!(cb.events.len(), 2);
+        let bad = Config::try_parse_from([&args[..4], &["Group.Nope"]].concat()).expect("parses");
+        assert!(bad.callback().is_err());
+    }
+
+    #[test]
+    fn no_callback_url_means_no_callbacks() {
+        let c = Config::try_parse_from(["tim-emulator", "--callback-token", "t"]).expect("parses");
+        assert_eq!(c.callback(), Ok(None));
     }
 
     #[test]

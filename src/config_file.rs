@@ -11,13 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::apps::{AppPolicy, CallbackConfig, FieldPerm, FieldPolicy, Limits, ZERO_CONFIG_ADMINS};
-
-/// The callback events the emulator knows.
-pub const CALLBACK_EVENTS: [&str; 3] = [
-    "Group.CallbackBeforeCreateGroup",
-    "Group.CallbackAfterCreateGroup",
-    "Group.CallbackAfterGroupDestroyed",
-];
+use crate::callback::events::ALL_EVENTS;
 
 /// The default wait for the before-create callback.
 pub const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 2000;
@@ -251,14 +245,14 @@ fn callback(
         ));
     }
     let events = match c.events {
-        None => CALLBACK_EVENTS.iter().map(|e| e.to_string()).collect(),
+        None => ALL_EVENTS.iter().map(|e| e.to_string()).collect(),
         Some(events) => {
             if let Some(bad) = events
                 .get_ref()
                 .iter()
-                .find(|e| !CALLBACK_EVENTS.contains(&e.as_str()))
+                .find(|e| !ALL_EVENTS.contains(&e.as_str()))
             {
-                let known = CALLBACK_EVENTS.join(", ");
+                let known = ALL_EVENTS.join(", ");
                 return Err(format!(
                     "{}: unknown event {bad:?}; known: {known}",
                     at(events.span(), "callback.events")

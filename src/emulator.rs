@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::apps::Apps;
+use crate::callback::Callbacks;
 use crate::rules::RulesProfile;
 use crate::store::Store;
 
@@ -69,6 +70,8 @@ pub struct Emulator {
     pub auto_import_accounts: bool,
     /// The clock UserSig expiry is judged by.
     pub clock: Clock,
+    /// Callbacks to app backends: the HTTP client, the after-event queue, the delivery log.
+    pub callbacks: Callbacks,
     started: Instant,
 }
 
@@ -85,6 +88,7 @@ impl Emulator {
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
             clock: settings.clock,
+            callbacks: Callbacks::new(),
             started: Instant::now(),
         })
     }

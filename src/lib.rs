@@ -14,11 +14,14 @@
 //! - [`rules`]: the numbers of a rules profile, as data.
 //! - [`apps`]: which apps exist and what each allows.
 //! - [`store`]: all state, sharded, behind short synchronous methods.
+//! - [`callback`]: callbacks to the app backend (before/after create, after destroy) and their
+//!   delivery log.
 //! - [`error`]: the one vendor error enum.
 //! - [`usersig`]: UserSig verification and minting.
 
 pub mod api;
 pub mod apps;
+pub mod callback;
 pub mod config;
 pub mod config_file;
 pub mod domain;

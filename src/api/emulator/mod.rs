@@ -1,5 +1,6 @@
 //! The control plane under `/_emulator/`: plain JSON and ordinary HTTP status codes.
 
+mod callbacks;
 mod health;
 
 use axum::Router;
@@ -9,10 +10,17 @@ use crate::emulator::Shared;
 
 /// The control-plane routes.
 pub fn router() -> Router<Shared> {
-    Router::new().route(
-        "/_emulator/health",
-        get(health::get).fallback(method_not_allowed),
-    )
+    Router::new()
+        .route(
+            "/_emulator/health",
+            get(health::get).fallback(method_not_allowed),
+        )
+        .route(
+            "/_emulator/callbacks",
+            get(callbacks::list)
+                .delete(callbacks::clear)
+                .fallback(method_not_allowed),
+        )
 }
 
 async fn method_not_allowed(method: axum::http::Method) -> impl axum::response::IntoResponse {

@@ -3,9 +3,12 @@
 use axum::response::Response;
 use serde::Serialize;
 
+use super::callback_origin;
 use crate::api::command::Call;
 use crate::api::envelope;
 use crate::apps::AppPolicy;
+use crate::callback::deliver::unix_ms;
+use crate::callback::events::BeforeCreateGroup;
 use crate::domain::create_group::{self, NewGroup};
 use crate::error::VendorError;
 use crate::store::AppState;
@@ -17,7 +20,8 @@ struct Created {
     group_id: String,
 }
 
-/// Creates a group (SPEC §3.3, steps 2 to 8).
+/// Creates a group (SPEC §3.3, steps 2 to 8): the before-create callback may veto it after
+/// every other check; the after-create callback is queued once it is stored.
 pub async fn handle(call: Call) -> Result<Response, VendorError> {
     let new = create_group::parse(&call.body, call.emu.rules, call.app.policy())?;
     check_accounts(&call, &new)?;
@@ -29,7 +33,12 @@ pub async fn handle(call: Call) -> Result<Response, VendorError> {
     let now = unix_now();
     let quota = call.app.reserve_quota(&new, now)?;
     check_sensitive_words(call.app.policy(), &new)?;
+    let event = BeforeCreateGroup::new(&new, &call.identifier, unix_ms());
+    let (callbacks, origin) = (&call.emu.callbacks, callback_origin(&call));
+    callbacks.before_create(origin, &event).await?;
+    let custom = new.custom.clone();
     let group_id = call.app.insert_group(new, quota, now)?;
+    callbacks.after(origin, &event.created(group_id.clone(), custom));
     Ok(envelope::ok(Created { group_id }))
 }
 

@@ -2,16 +2,21 @@
 
 use axum::response::Response;
 
-use super::required_group_id;
+use super::{callback_origin, required_group_id};
 use crate::api::command::Call;
 use crate::api::envelope::{self, NoFields};
+use crate::callback::deliver::unix_ms;
+use crate::callback::events::AfterGroupDestroyed;
 use crate::error::VendorError;
 
-/// Destroys `GroupId` (10010 when it does not exist).
+/// Destroys `GroupId` (10010 when it does not exist), then queues the after-destroy callback.
 pub fn handle(call: Call) -> Result<Response, VendorError> {
     let id = required_group_id(&call.body)?;
-    call.app
+    let group = call
+        .app
         .destroy_group(id)
         .ok_or_else(|| VendorError::GroupNotFound(id.to_string()))?;
+    let event = AfterGroupDestroyed::new(&group, unix_ms());
+    call.emu.callbacks.after(callback_origin(&call), &event);
     Ok(envelope::ok(NoFields {}))
 }

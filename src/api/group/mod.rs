@@ -6,6 +6,8 @@ pub mod get_appid_group_list;
 pub mod get_group_info;
 pub mod get_group_member_info;
 
+use crate::api::command::Call;
+use crate::callback::Origin;
 use crate::domain::json::FieldTypeError;
 use crate::error::VendorError;
 
@@ -21,5 +23,14 @@ pub(crate) fn required_group_id(body: &crate::domain::json::Object) -> Result<&s
         _ => Err(VendorError::InvalidParameter(
             "GroupId is required and must not be empty".into(),
         )),
+    }
+}
+
+/// Where the callbacks of `call` come from: its app, the app's callback settings, its caller.
+pub(crate) fn callback_origin(call: &Call) -> Origin<'_> {
+    Origin {
+        sdkappid: call.app.sdkappid(),
+        config: call.app.policy().callback.as_ref(),
+        client_ip: call.client_ip,
     }
 }

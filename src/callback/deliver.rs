@@ -1,0 +1,103 @@
+//! One callback exchange: POST the JSON body to the signed URL, wait at most the timeout, and
+//! describe what happened as a [`Delivery`] (never an error: failures are data here).
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::log::Delivery;
+use super::url::Target;
+
+/// The most of an answer body the emulator reads and logs (64 KiB); the rest is cut off.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// What to send: the target, the command, the body and how long to wait.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Where and for whom.
+    pub target: Target,
+    /// The callback command.
+    pub command: &'static str,
+    /// The JSON body as sent, fields in the vendor's order.
+    pub body: Vec<u8>,
+    /// The most the whole exchange may take.
+    pub timeout: Duration,
+}
+
+/// The backend's answer, as far as it was read.
+struct Answer {
+    status: u16,
+    body: String,
+}
+
+/// Sends `out` with `client` and records the result as delivery number `seq`.
+pub async fn deliver(client: &reqwest::Client, out: Outgoing, seq: u64) -> Delivery {
+    let time_ms = unix_ms();
+    let url = out.target.url(out.command, time_ms / 1000);
+    let started = Instant::now();
+    let result = tokio::time::timeout(out.timeout, exchange(client, &url, &out.body)).await;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let (answer, error) = match result {
+        Ok(Ok(a)) => (Some(a), None),
+        Ok(Err(e)) => (None, Some(e)),
+        Err(_) => (
+            None,
+            Some(format!(
+                "timeout: no answer within {} ms",
+                out.timeout.as_millis()
+            )),
+        ),
+    };
+    Delivery {
+        seq,
+        time_ms,
+        sdkappid: out.target.sdkappid,
+        command: out.command,
+        url,
+        request_body: serde_json::from_slice(&out.body).unwrap_or_default(),
+        status: answer.as_ref().map(|a| a.status),
+        response_body: answer.map(|a| a.body),
+        error,
+        latency_ms,
+        decision: None,
+    }
+}
+
+async fn exchange(client: &reqwest::Client, url: &str, body: &[u8]) -> Result<Answer, String> {
+    let mut resp = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .map_err(|e| error_text(&e))?;
+    let status = resp.status().as_u16();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| error_text(&e))? {
+        let room = MAX_ANSWER_BYTES - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() == MAX_ANSWER_BYTES {
+            break;
+        }
+    }
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    Ok(Answer { status, body })
+}
+
+/// The error and its causes on one line: reqwest's own text alone hides "connection refused".
+fn error_text(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Unix time in milliseconds (0 if the clock is before 1970).
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,154 @@
+//! Callbacks to the app backend (SPEC §6): the emulator POSTs JSON to the app's configured URL
+//! around group changes, as the cloud does, so teams can test their handlers and veto logic.
+//!
+//! - [`events`]: the commands and their bodies, with the vendor's field names.
+//! - [`url`]: the query string and the `Sign` of a token.
+//! - [`deliver`]: one HTTP exchange, bounded by the app's `timeout_ms`, as a [`log::Delivery`].
+//! - [`verdict`]: what the before-create answer means (go on, 10016, a custom code, a failure).
+//! - [`queue`]: after-events, sent in the background through a bounded queue.
+//! - [`log`]: the recent deliveries the control plane shows.
+//!
+//! One [`Callbacks`] lives in the [`crate::Emulator`]; it owns the one HTTP client, so
+//! connections to the backend are reused across callbacks.
+
+pub mod deliver;
+pub mod events;
+pub mod log;
+pub mod queue;
+pub mod url;
+pub mod verdict;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use self::deliver::Outgoing;
+use self::events::{AfterCreateGroup, AfterGroupDestroyed, BeforeCreateGroup};
+use self::log::DeliveryLog;
+use self::queue::AfterQueue;
+use self::url::Target;
+use crate::apps::CallbackConfig;
+use crate::error::VendorError;
+
+/// A callback body that knows its command.
+pub trait Event: Serialize {
+    /// The `CallbackCommand`.
+    const COMMAND: &'static str;
+}
+
+impl Event for BeforeCreateGroup {
+    const COMMAND: &'static str = events::BEFORE_CREATE_GROUP;
+}
+
+impl Event for AfterCreateGroup {
+    const COMMAND: &'static str = events::AFTER_CREATE_GROUP;
+}
+
+impl Event for AfterGroupDestroyed {
+    const COMMAND: &'static str = events::AFTER_GROUP_DESTROYED;
+}
+
+/// Where an event comes from: the app, its callback settings and the REST caller's address.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The app.
+    pub sdkappid: u64,
+    /// The app's callback settings; `None` sends nothing.
+    pub config: Option<&'a CallbackConfig>,
+    /// The REST caller's address (`ClientIP`).
+    pub client_ip: Option<IpAddr>,
+}
+
+impl Origin<'_> {
+    /// The outgoing request for `event`, when the app has that event switched on.
+    fn outgoing<E: Event>(&self, event: &E) -> Option<Outgoing> {
+        let config = self.config.filter(|c| c.is_on(E::COMMAND))?;
+        let body = serde_json::to_vec(event).unwrap_or_default();
+        Some(Outgoing {
+            target: Target {
+                base_url: config.url.clone(),
+                sdkappid: self.sdkappid,
+                client_ip: self.client_ip,
+                token: config.token.clone(),
+            },
+            command: E::COMMAND,
+            body,
+            timeout: Duration::from_millis(config.timeout_ms),
+        })
+    }
+}
+
+/// The emulator's callback machinery: the HTTP client, the after-event queue, the log.
+#[derive(Debug)]
+pub struct Callbacks {
+    client: reqwest::Client,
+    queue: AfterQueue,
+    log: Arc<DeliveryLog>,
+}
+
+impl Default for Callbacks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Callbacks {
+    /// A client that ignores proxy variables (callbacks go straight to the configured URL).
+    pub fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .user_agent(concat!("tim-emulator/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the callback HTTP client builds with the compiled-in TLS backend");
+        Self {
+            client,
+            queue: AfterQueue::default(),
+            log: Arc::default(),
+        }
+    }
+
+    /// The delivery log.
+    pub fn log(&self) -> &DeliveryLog {
+        &self.log
+    }
+
+    /// How many after-events were dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.queue.dropped()
+    }
+
+    /// Sends the before-create callback, if on, and waits at most `timeout_ms` for the verdict:
+    /// `Ok` lets the creation go on.
+    pub async fn before_create(
+        &self,
+        origin: Origin<'_>,
+        event: &BeforeCreateGroup,
+    ) -> Result<(), VendorError> {
+        let Some(out) = origin.outgoing(event) else {
+            return Ok(());
+        };
+        let fail_closed = origin.config.is_some_and(|c| c.fail_closed);
+        let mut delivery = deliver::deliver(&self.client, out, self.log.next_seq()).await;
+        let (decision, result) = verdict::decide(verdict::judge(&delivery), fail_closed);
+        delivery.decision = Some(decision);
+        tracing::info!(
+            command = delivery.command,
+            decision,
+            status = delivery.status,
+            error = delivery.error,
+            latency_ms = delivery.latency_ms,
+            "before-create callback"
+        );
+        self.log.push(delivery);
+        result
+    }
+
+    /// Queues an after-event, if on; never waits.
+    pub fn after<E: Event>(&self, origin: Origin<'_>, event: &E) {
+        if let Some(out) = origin.outgoing(event) {
+            self.queue.push(out, &self.client, &self.log);
+        }
+    }
+}

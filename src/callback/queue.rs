@@ -1,0 +1,157 @@
+//! The after-event queue: after-create and after-destroy callbacks are handed to a bounded
+//! channel and sent by one background task with a small concurrency limit, so a slow or dead
+//! backend can neither slow the REST API nor grow memory without bound.
+//!
+//! The worker starts on the first event (inside the runtime that serves requests), so building
+//! an [`crate::Emulator`] needs no runtime; it stops when the emulator is dropped.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::{Semaphore, mpsc};
+
+use super::deliver::{Outgoing, deliver};
+use super::log::DeliveryLog;
+
+/// How many after-events may wait; beyond that new ones are dropped (and counted).
+pub const QUEUE_CAPACITY: usize = 1024;
+
+/// How many after-events are in flight at once.
+pub const CONCURRENCY: usize = 4;
+
+/// The bounded queue and its drop counter.
+#[derive(Debug)]
+pub struct AfterQueue {
+    capacity: usize,
+    sender: OnceLock<mpsc::Sender<Outgoing>>,
+    dropped: AtomicU64,
+}
+
+impl Default for AfterQueue {
+    fn default() -> Self {
+        Self::with_capacity(QUEUE_CAPACITY)
+    }
+}
+
+impl AfterQueue {
+    /// A queue that holds at most `capacity` waiting events (at least 1).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            sender: OnceLock::new(),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    /// Queues `out` without waiting; drops it (counted, logged) when the queue is full.
+    pub fn push(&self, out: Outgoing, client: &reqwest::Client, log: &Arc<DeliveryLog>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return self.drop_event(out.command, "no async runtime to send it from");
+        };
+        let tx = self.sender.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(self.capacity);
+            runtime.spawn(drain(rx, client.clone(), log.clone()));
+            tx
+        });
+        if let Err(e) = tx.try_send(out) {
+            let why = match e {
+                mpsc::error::TrySendError::Full(_) => "the queue is full",
+                mpsc::error::TrySendError::Closed(_) => "the sender task has stopped",
+            };
+            let command = match &e {
+                mpsc::error::TrySendError::Full(o) | mpsc::error::TrySendError::Closed(o) => {
+                    o.command
+                }
+            };
+            self.drop_event(command, why);
+        }
+    }
+
+    /// How many after-events were dropped since start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Counts a dropped event; logs the first drop and every 100th, so a dead backend under
+    /// load does not flood the log.
+    fn drop_event(&self, command: &'static str, why: &'static str) {
+        let total = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        if total != 1 && !total.is_multiple_of(100) {
+            return;
+        }
+        tracing::warn!(
+            command,
+            reason = why,
+            dropped_total = total,
+            "callback dropped"
+        );
+    }
+}
+
+/// Sends queued events, at most [`CONCURRENCY`] at a time, until every sender is gone.
+async fn drain(mut rx: mpsc::Receiver<Outgoing>, client: reqwest::Client, log: Arc<DeliveryLog>) {
+    let limit = Arc::new(Semaphore::new(CONCURRENCY));
+    while let Some(out) = rx.recv().await {
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            break;
+        };
+        let (client, log) = (client.clone(), log.clone());
+        tokio::spawn(async move {
+            let delivery = deliver(&client, out, log.next_seq()).await;
+            tracing::debug!(
+                command = delivery.command,
+                status = delivery.status,
+                error = delivery.error,
+                latency_ms = delivery.latency_ms,
+                "callback delivered"
+            );
+            log.push(delivery);
+            drop(permit);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::callback::url::Target;
+
+    fn event() -> Outgoing {
+        Outgoing {
+            target: Target {
+                // Port 9 (discard) on loopback: nothing listens there in the test sandbox.
+                base_url: "http://127.0.0.1:9/cb".into(),
+                sdkappid: 1,
+                client_ip: None,
+                token: None,
+            },
+            command: "Group.CallbackAfterCreateGroup",
+            body: b"{}".to_vec(),
+            timeout: Duration::from_millis(100),
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_full_queue_drops_and_counts_instead_of_waiting() {
+        let queue = AfterQueue::with_capacity(1);
+        let (client, log) = (reqwest::Client::new(), Arc::new(DeliveryLog::default()));
+        // The worker cannot run between these synchronous pushes: one fits, the rest are dropped.
+        for _ in 0..5 {
+            queue.push(event(), &client, &log);
+        }
+        assert_eq!(queue.dropped(), 4);
+    }
+
+    #[test]
+    fn outside_a_runtime_events_are_dropped_and_counted() {
+        let queue = AfterQueue::default();
+        queue.push(
+            event(),
+            &reqwest::Client::new(),
+            &Arc::new(DeliveryLog::default()),
+        );
+        assert_eq!(queue.dropped(), 1);
+    }
+}

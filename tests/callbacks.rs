@@ -1,0 +1,538 @@
+//! Callbacks to the app backend (SPEC §6), against a real HTTP receiver on loopback that
+//! records what it gets and answers as each test tells it to.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use common::{APP, Emu, code};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tim_emulator::Settings;
+use tim_emulator::apps::{AppPolicy, Apps, CallbackConfig, Limits};
+use tokio::sync::oneshot;
+
+const BEFORE: &str = "Group.CallbackBeforeCreateGroup";
+const AFTER_CREATE: &str = "Group.CallbackAfterCreateGroup";
+const AFTER_DESTROY: &str = "Group.CallbackAfterGroupDestroyed";
+const ALL: [&str; 3] = [BEFORE, AFTER_CREATE, AFTER_DESTROY];
+
+/// How the receiver answers.
+#[derive(Clone)]
+enum Reply {
+    Json(Value),
+    Status(u16),
+    Text(&'static str),
+    /// Records the call, then never answers in time.
+    Stall,
+}
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+struct Got {
+    query: HashMap<String, String>,
+    content_type: Option<String>,
+    raw: String,
+    body: Value,
+}
+
+#[derive(Clone)]
+struct Recorder {
+    got: Arc<Mutex<Vec<Got>>>,
+    reply: Arc<Mutex<Reply>>,
+}
+
+/// A loopback app backend.
+struct Receiver {
+    url: String,
+    rec: Recorder,
+    _stop: oneshot::Sender<()>,
+}
+
+fn allow() -> Reply {
+    Reply::Json(json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}))
+}
+
+async fn receive(
+    State(rec): State<Recorder>,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let query = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    rec.got.lock().unwrap().push(Got {
+        query,
+        content_type,
+        raw,
+        body,
+    });
+    let reply = rec.reply.lock().unwrap().clone();
+    match reply {
+        Reply::Json(v) => axum::Json(v).into_response(),
+        Reply::Status(s) => (StatusCode::from_u16(s).unwrap(), "backend broke").into_response(),
+        Reply::Text(t) => t.into_response(),
+        Reply::Stall => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+impl Receiver {
+    async fn start(reply: Reply) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let rec = Recorder {
+            got: Arc::default(),
+            reply: Arc::new(Mutex::new(reply)),
+        };
+        let app = axum::Router::new()
+            .route("/im-callback", axum::routing::post(receive))
+            .with_state(rec.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stop = async {
+                let _ = rx.await;
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await;
+        });
+        Self {
+            url: format!("http://{addr}/im-callback"),
+            rec,
+            _stop: tx,
+        }
+    }
+
+    fn set_reply(&self, reply: Reply) {
+        *self.rec.reply.lock().unwrap() = reply;
+    }
+
+    fn received(&self) -> Vec<Got> {
+        self.rec.got.lock().unwrap().clone()
+    }
+
+    fn commands(&self) -> Vec<String> {
+        self.received()
+            .iter()
+            .map(|g| g.query["CallbackCommand"].clone())
+            .collect()
+    }
+
+    /// Waits (bounded, about 5 s) for a request carrying `command`.
+    async fn wait_for(&self, command: &str) -> Got {
+        for _ in 0..250 {
+            if let Some(g) = self
+                .received()
+                .into_iter()
+                .find(|g| g.query.get("CallbackCommand").map(String::as_str) == Some(command))
+            {
+                return g;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no {command} arrived; got {:?}", self.received());
+    }
+}
+
+fn config(url: &str, events: &[&str]) -> CallbackConfig {
+    CallbackConfig {
+        url: url.to_string(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        token: None,
+        timeout_ms: 2000,
+        fail_closed: false,
+    }
+}
+
+async fn emu_with(cb: CallbackConfig, limits: Limits) -> Emu {
+    let mut s = Settings::zero_config();
+    s.id_seed = Some(7);
+    s.apps = Apps::zero_config(limits);
+    s.apps.set_zero_config_callback(Some(cb));
+    let emu = Emu::start_with(s).await;
+    emu.import(&["leckie", "bob", "peter"]).await;
+    emu
+}
+
+async fn emu(cb: CallbackConfig) -> Emu {
+    emu_with(cb, Limits::UNLIMITED).await
+}
+
+fn group(id: &str) -> Value {
+    json!({
+        "Owner_Account": "leckie",
+        "Type": "Public",
+        "GroupId": id,
+        "Name": "TestGroup",
+        "MemberList": [{"Member_Account": "bob"}, {"Member_Account": "peter"}],
+        "AppDefinedData": [{"Key": "Color", "Value": "red"}]
+    })
+}
+
+/// The kept deliveries of the control plane.
+async fn deliveries(emu: &Emu) -> Vec<Value> {
+    let raw = emu
+        .request(reqwest::Method::GET, "/_emulator/callbacks", Vec::new())
+        .await;
+    assert_eq!(raw.status, 200, "{}", raw.body);
+    raw.json()["deliveries"].as_array().unwrap().clone()
+}
+
+async fn group_exists(emu: &Emu, id: &str) -> bool {
+    code(&emu.group_info(id).await) == 0
+}
+
+fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/im-callback")
+}
+
+#[tokio::test]
+async fn before_create_sends_the_vendor_query_and_body_and_an_allow_lets_the_creation_through() {
+    let rx = Receiver::start(allow()).await;
+    let emu = emu(config(&rx.url, &[BEFORE])).await;
+    let v = emu.create_group(group("cb-allow")).await;
+    assert_eq!(code(&v), 0, "{v}");
+    assert!(group_exists(&emu, "cb-allow").await);
+    let got = rx.received();
+    assert_eq!(got.len(), 1);
+    let q = &got[0].query;
+    assert_eq!(q["SdkAppid"], APP.to_string());
+    assert_eq!(q["CallbackCommand"], BEFORE);
+    assert_eq!(q["contenttype"], "json");
+    assert_eq!(q["ClientIP"], "127.0.0.1");
+    assert_eq!(q["OptPlatform"], "RESTAPI");
+    assert!(!q.contains_key("Sign") && !q.contains_key("RequestTime"));
+    assert_eq!(got[0].content_type.as_deref(), Some("application/json"));
+    assert!(
+        got[0].raw.starts_with("{\"CallbackCommand\":"),
+        "vendor order: {}",
+        got[0].raw
+    );
+    let b = &got[0].body;
+    assert_eq!(b["CallbackCommand"], BEFORE);
+    assert_eq!(b["Operator_Account"], "admin");
+    assert_eq!(b["Owner_Account"], "leckie");
+    assert_eq!(b["Type"], "Public");
+    assert_eq!(b["Name"], "TestGroup");
+    assert_eq!(
+        b["MemberList"],
+        json!([{"Member_Account": "bob"}, {"Member_Account": "peter"}])
+    );
+    assert!(
+        b["EventTime"].as_u64().unwrap() > 1_600_000_000_000,
+        "ms: {b}"
+    );
+}
+
+#[tokio::test]
+async fn a_backend_answer_of_1_rejects_with_10016_stores_nothing_and_gives_quota_back() {
+    let rx = Receiver::start(Reply::Json(
+        json!({"ActionStatus": "OK", "ErrorInfo": "not today", "ErrorCode": 1}),
+    ))
+    .await;
+    let one_a_day = Limits {
+        daily_group_creations: 1,
+        ..Limits::UNLIMITED
+    };
+    let emu = emu_with(config(&rx.url, &[BEFORE]), one_a_day).await;
+    let v = emu.create_group(group("cb-veto")).await;
+    assert_eq!(code(&v), 10016, "{v}");
+    assert!(
+        v["ErrorInfo"].as_str().unwrap().contains("not today"),
+        "{v}"
+    );
+    assert!(!group_exists(&emu, "cb-veto").await);
+    // The ID is still free and the day's only creation was given back.
+    rx.set_reply(allow());
+    let v = emu.create_group(group("cb-veto")).await;
+    assert_eq!(code(&v), 0, "{v}");
+}
+
+#[tokio::test]
+async fn a_custom_code_in_10100_to_10200_reaches_the_caller_with_its_error_info() {
+    let rx = Receiver::start(Reply::Json(
+        json!({"ActionStatus": "FAIL", "ErrorInfo": "shop is closed", "ErrorCode": 10150}),
+    ))
+    .await;
+    let emu = emu(config(&rx.url, &[BEFORE])).await;
+    let v = emu.create_group(group("cb-custom")).await;
+    assert_eq!(code(&v), 10150, "{v}");
+    assert_eq!(v["ErrorInfo"], "shop is closed");
+    assert!(!group_exists(&emu, "cb-custom").await);
+}
+
+#[tokio::test]
+async fn a_stalled_backend_times_out_and_the_creation_goes_on() {
+    let rx = Receiver::start(Reply::Stall).await;
+    let mut cb = config(&rx.url, &[BEFORE]);
+    cb.timeout_ms = 300;
+    let emu = emu(cb).await;
+    let started = Instant::now();
+    let v = emu.create_group(group("cb-slow")).await;
+    // Generous bound: only proves the caller is not held for the backend's 30 s.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(code(&v), 0, "{v}");
+    assert_eq!(rx.commands(), [BEFORE]);
+    let log = deliveries(&emu).await;
+    assert_eq!(log[0]["decision"], "fail_open");
+    assert!(
+        log[0]["error"].as_str().unwrap().contains("timeout"),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_backend_refuses_the_creation_when_failing_closed() {
+    let rx = Receiver::start(Reply::Stall).await;
+    let mut cb = config(&rx.url, &[BEFORE]);
+    (cb.timeout_ms, cb.fail_closed) = (300, true);
+    let emu = emu(cb).await;
+    let v = emu.create_group(group("cb-slow-closed")).await;
+    assert_eq!(code(&v), 10016, "{v}");
+    assert!(v["ErrorInfo"].as_str().unwrap().contains("timeout"), "{v}");
+    assert!(!group_exists(&emu, "cb-slow-closed").await);
+}
+
+#[tokio::test]
+async fn a_refused_connection_lets_the_creation_go_on_unless_failing_closed() {
+    let url = refused_url();
+    let emu_open = emu(config(&url, &[BEFORE])).await;
+    let v = emu_open.create_group(group("cb-refused")).await;
+    assert_eq!(code(&v), 0, "{v}");
+    let log = deliveries(&emu_open).await;
+    assert_eq!(log[0]["status"], Value::Null);
+    assert!(log[0]["error"].is_string(), "{log:?}");
+
+    let mut cb = config(&url, &[BEFORE]);
+    cb.fail_closed = true;
+    let emu_closed = emu(cb).await;
+    let v = emu_closed.create_group(group("cb-refused")).await;
+    assert_eq!(code(&v), 10016, "{v}");
+}
+
+#[tokio::test]
+async fn a_reply_that_is_not_json_lets_the_creation_go_on_unless_failing_closed() {
+    let rx = Receiver::start(Reply::Text("<html>hello</html>")).await;
+    let emu_open = emu(config(&rx.url, &[BEFORE])).await;
+    assert_eq!(code(&emu_open.create_group(group("cb-text")).await), 0);
+
+    let mut cb = config(&rx.url, &[BEFORE]);
+    cb.fail_closed = true;
+    let emu_closed = emu(cb).await;
+    let v = emu_closed.create_group(group("cb-text")).await;
+    assert_eq!(code(&v), 10016, "{v}");
+    assert!(v["ErrorInfo"].as_str().unwrap().contains("JSON"), "{v}");
+}
+
+#[tokio::test]
+async fn a_non_200_reply_lets_the_creation_go_on_unless_failing_closed() {
+    let rx = Receiver::start(Reply::Status(500)).await;
+    let emu_open = emu(config(&rx.url, &[BEFORE])).await;
+    assert_eq!(code(&emu_open.create_group(group("cb-500")).await), 0);
+    assert_eq!(deliveries(&emu_open).await[0]["status"], 500);
+
+    let mut cb = config(&rx.url, &[BEFORE]);
+    cb.fail_closed = true;
+    let emu_closed = emu(cb).await;
+    let v = emu_closed.create_group(group("cb-500")).await;
+    assert_eq!(code(&v), 10016, "{v}");
+    assert!(v["ErrorInfo"].as_str().unwrap().contains("500"), "{v}");
+}
+
+#[tokio::test]
+async fn after_create_carries_the_group_id_members_and_custom_fields() {
+    let rx = Receiver::start(allow()).await;
+    let emu = emu(config(&rx.url, &[AFTER_CREATE])).await;
+    let v = emu.create_group(group("cb-after")).await;
+    assert_eq!(code(&v), 0, "{v}");
+    let got = rx.wait_for(AFTER_CREATE).await;
+    assert_eq!(got.query["ClientIP"], "127.0.0.1");
+    let b = &got.body;
+    assert_eq!(b["CallbackCommand"], AFTER_CREATE);
+    assert_eq!(b["GroupId"], "cb-after");
+    assert_eq!(b["Operator_Account"], "admin");
+    assert_eq!(b["Owner_Account"], "leckie");
+    assert_eq!(b["Type"], "Public");
+    assert_eq!(b["Name"], "TestGroup");
+    assert_eq!(
+        b["MemberList"],
+        json!([{"Member_Account": "bob"}, {"Member_Account": "peter"}])
+    );
+    assert_eq!(
+        b["UserDefinedDataList"],
+        json!([{"Key": "Color", "Value": "red"}])
+    );
+    assert!(b["EventTime"].is_u64());
+}
+
+#[tokio::test]
+async fn after_create_names_an_assigned_group_id() {
+    let rx = Receiver::start(allow()).await;
+    let emu = emu(config(&rx.url, &[AFTER_CREATE])).await;
+    let v = emu
+        .create_group(json!({"Type": "Private", "Name": "NoOwner"}))
+        .await;
+    let id = v["GroupId"].as_str().unwrap();
+    let got = rx.wait_for(AFTER_CREATE).await;
+    assert_eq!(got.body["GroupId"], id);
+    assert_eq!(got.body["Owner_Account"], "");
+    assert_eq!(got.body["MemberList"], json!([]));
+}
+
+#[tokio::test]
+async fn after_destroy_carries_the_group_as_it_was_with_every_member() {
+    let rx = Receiver::start(allow()).await;
+    let emu = emu(config(&rx.url, &[AFTER_DESTROY])).await;
+    assert_eq!(code(&emu.create_group(group("cb-gone")).await), 0);
+    let v = emu
+        .call(
+            "group_open_http_svc/destroy_group",
+            json!({"GroupId": "cb-gone"}),
+        )
+        .await;
+    assert_eq!(code(&v), 0, "{v}");
+    let b = rx.wait_for(AFTER_DESTROY).await.body;
+    assert_eq!(b["CallbackCommand"], AFTER_DESTROY);
+    assert_eq!(b["GroupId"], "cb-gone");
+    assert_eq!(b["Type"], "Public");
+    assert_eq!(b["Owner_Account"], "leckie");
+    assert_eq!(b["Name"], "TestGroup");
+    assert_eq!(
+        b["MemberList"],
+        json!([{"Member_Account": "leckie"}, {"Member_Account": "bob"}, {"Member_Account": "peter"}])
+    );
+    assert!(b["EventTime"].is_u64());
+}
+
+#[tokio::test]
+async fn with_a_token_every_callback_is_signed_with_sha256_of_token_and_time() {
+    let rx = Receiver::start(allow()).await;
+    let mut cb = config(&rx.url, &ALL);
+    cb.token = Some("s3cret".into());
+    let emu = emu(cb).await;
+    assert_eq!(code(&emu.create_group(group("cb-signed")).await), 0);
+    for command in [BEFORE, AFTER_CREATE] {
+        let q = rx.wait_for(command).await.query;
+        let time = &q["RequestTime"];
+        assert!(
+            time.parse::<u64>().unwrap() > 1_600_000_000,
+            "seconds: {time}"
+        );
+        let want: String = Sha256::digest(format!("s3cret{time}"))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(q["Sign"], want, "{command}");
+    }
+}
+
+#[tokio::test]
+async fn events_that_are_not_configured_are_not_sent() {
+    let rx = Receiver::start(allow()).await;
+    let emu = emu(config(&rx.url, &[AFTER_DESTROY])).await;
+    assert_eq!(code(&emu.create_group(group("cb-quiet")).await), 0);
+    let destroy = json!({"GroupId": "cb-quiet"});
+    emu.call("group_open_http_svc/destroy_group", destroy).await;
+    rx.wait_for(AFTER_DESTROY).await;
+    assert_eq!(rx.commands(), [AFTER_DESTROY]);
+    assert_eq!(deliveries(&emu).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_app_without_callback_settings_sends_nothing() {
+    let rx = Receiver::start(allow()).await;
+    let mut with = AppPolicy::zero_config(Limits::UNLIMITED);
+    with.callback = Some(config(&rx.url, &ALL));
+    let apps = HashMap::from([
+        (APP, with),
+        (APP + 1, AppPolicy::zero_config(Limits::UNLIMITED)),
+    ]);
+    let mut s = Settings::zero_config();
+    (s.apps, s.auto_import_accounts) = (Apps::configured(apps, Limits::UNLIMITED), true);
+    let emu = Emu::start_with(s).await;
+    let body = json!({"Type": "Public", "Name": "quiet"});
+    let v = emu
+        .call_as(APP + 1, "admin", "group_open_http_svc/create_group", body)
+        .await;
+    assert_eq!(code(&v), 0, "{v}");
+    assert_eq!(code(&emu.create_group(group("cb-loud")).await), 0);
+    let got = rx.wait_for(AFTER_CREATE).await;
+    assert_eq!(got.body["GroupId"], "cb-loud");
+    assert!(
+        rx.received()
+            .iter()
+            .all(|g| g.query["SdkAppid"] == APP.to_string())
+    );
+}
+
+#[tokio::test]
+async fn the_delivery_log_shows_request_and_answer_and_delete_clears_it() {
+    let rx = Receiver::start(allow()).await;
+    let emu = emu(config(&rx.url, &[BEFORE])).await;
+    assert_eq!(code(&emu.create_group(group("cb-log")).await), 0);
+    let log = deliveries(&emu).await;
+    assert_eq!(log.len(), 1);
+    let d = &log[0];
+    assert_eq!(d["command"], BEFORE);
+    assert_eq!(d["sdkappid"], APP);
+    assert!(
+        d["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}?SdkAppid=", rx.url))
+    );
+    assert_eq!(d["request_body"]["Name"], "TestGroup");
+    assert_eq!(d["status"], 200);
+    assert!(
+        d["response_body"]
+            .as_str()
+            .unwrap()
+            .contains("\"ErrorCode\":0")
+    );
+    assert_eq!(d["error"], Value::Null);
+    assert_eq!(d["decision"], "allow");
+    assert!(d["latency_ms"].is_u64() && d["time_ms"].is_u64());
+
+    let raw = emu
+        .request(reqwest::Method::DELETE, "/_emulator/callbacks", Vec::new())
+        .await;
+    assert_eq!((raw.status, raw.json()["cleared"].clone()), (200, json!(1)));
+    assert!(deliveries(&emu).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_delivery_log_filters_by_sdkappid() {
+    let rx = Receiver::start(allow()).await;
+    let emu = emu(config(&rx.url, &[BEFORE])).await;
+    assert_eq!(code(&emu.create_group(group("cb-filter")).await), 0);
+    let path = format!("/_emulator/callbacks?sdkappid={}", APP + 1);
+    let raw = emu.request(reqwest::Method::GET, &path, Vec::new()).await;
+    assert_eq!(raw.json()["deliveries"], json!([]));
+}
+
+#[tokio::test]
+async fn the_delivery_log_answers_a_bad_filter_with_a_json_400() {
+    let emu = emu(config(&refused_url(), &[BEFORE])).await;
+    let path = "/_emulator/callbacks?sdkappid=abc";
+    let raw = emu.request(reqwest::Method::GET, path, Vec::new()).await;
+    assert_eq!(raw.status, 400);
+    assert!(raw.json()["error"].is_string(), "{}", raw.body);
+}
