@@ -536,3 +536,30 @@ async fn the_delivery_log_answers_a_bad_filter_with_a_json_400() {
     assert_eq!(raw.status, 400);
     assert!(raw.json()["error"].is_string(), "{}", raw.body);
 }
+
+#[tokio::test]
+async fn a_config_file_callback_section_drives_a_configured_apps_callbacks() {
+    let rx = Receiver::start(Reply::Json(
+        json!({"ActionStatus": "OK", "ErrorInfo": "no", "ErrorCode": 1}),
+    ))
+    .await;
+    let text = format!(
+        "[[apps]]\nsdkappid = {}\n[apps.callback]\nurl = \"{}\"\nevents = [\"{BEFORE}\"]\ntoken = \"t\"\n",
+        common::APP,
+        rx.url
+    );
+    let apps = tim_emulator::config_file::parse(&text, Limits::UNLIMITED, false)
+        .expect("config with a callback parses");
+    let mut s = Settings::zero_config();
+    s.apps = Apps::configured(apps, Limits::UNLIMITED);
+    let emu = Emu::start_with(s).await;
+    let body = json!({"Type": "Public", "Name": "g", "GroupId": "from-file"});
+    let v = emu.create_group(body).await;
+    assert_eq!(code(&v), 10016, "{v}");
+    let got = rx.wait_for(BEFORE).await;
+    assert!(
+        got.query.contains_key("Sign"),
+        "token from the file signs: {:?}",
+        got.query
+    );
+}
