@@ -67,6 +67,20 @@ impl Limits {
         }
     }
 
+    /// These limits with each value `o` gives put in place of the current one.
+    pub fn with(self, o: LimitOverrides) -> Self {
+        Self {
+            create_group_per_second: o
+                .create_group_per_second
+                .unwrap_or(self.create_group_per_second),
+            other_per_second: o.other_per_second.unwrap_or(self.other_per_second),
+            daily_group_creations: o
+                .daily_group_creations
+                .unwrap_or(self.daily_group_creations),
+            bchatroom_max: o.bchatroom_max.unwrap_or(self.bchatroom_max),
+        }
+    }
+
     /// No throttle and no quota at all (the load-test switch).
     pub const UNLIMITED: Self = Self {
         create_group_per_second: 0,
@@ -97,6 +111,20 @@ impl CallbackConfig {
     pub fn is_on(&self, event: &str) -> bool {
         self.events.iter().any(|e| e == event)
     }
+}
+
+/// Limits to change, each optional (flags and `[apps.limits]`); 0 means unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitOverrides {
+    /// See [`Limits::create_group_per_second`].
+    pub create_group_per_second: Option<u32>,
+    /// See [`Limits::other_per_second`].
+    pub other_per_second: Option<u32>,
+    /// See [`Limits::daily_group_creations`].
+    pub daily_group_creations: Option<u32>,
+    /// See [`Limits::bchatroom_max`].
+    pub bchatroom_max: Option<u32>,
 }
 
 /// Everything one app allows.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::apps::{Apps, CallbackConfig, Limits};
+use crate::apps::{Apps, CallbackConfig, LimitOverrides, Limits};
 use crate::callback::events::ALL_EVENTS;
 use crate::emulator::Settings;
 use crate::rules::RulesProfile;
@@ -153,17 +153,12 @@ impl Config {
         if self.no_limits {
             return Limits::UNLIMITED;
         }
-        let d = Limits::from_profile(rules);
-        Limits {
-            create_group_per_second: self
-                .create_group_per_second
-                .unwrap_or(d.create_group_per_second),
-            other_per_second: self.other_per_second.unwrap_or(d.other_per_second),
-            daily_group_creations: self
-                .daily_group_creations
-                .unwrap_or(d.daily_group_creations),
-            bchatroom_max: self.bchatroom_max.unwrap_or(d.bchatroom_max),
-        }
+        Limits::from_profile(rules).with(LimitOverrides {
+            create_group_per_second: self.create_group_per_second,
+            other_per_second: self.other_per_second,
+            daily_group_creations: self.daily_group_creations,
+            bchatroom_max: self.bchatroom_max,
+        })
     }
 
     /// The callback settings of zero-config apps, when `--callback-url` is given; an unknown

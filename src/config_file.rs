@@ -10,7 +10,9 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::apps::{AppPolicy, CallbackConfig, FieldPerm, FieldPolicy, Limits, ZERO_CONFIG_ADMINS};
+use crate::apps::{
+    AppPolicy, CallbackConfig, FieldPerm, FieldPolicy, LimitOverrides, Limits, ZERO_CONFIG_ADMINS,
+};
 use crate::callback::events::ALL_EVENTS;
 
 /// The default wait for the before-create callback.
@@ -33,7 +35,7 @@ struct AppDoc {
     sensitive_words: Vec<String>,
     group_custom_fields: Option<Vec<FieldDoc>>,
     member_custom_fields: Option<Vec<FieldDoc>>,
-    limits: Option<LimitsDoc>,
+    limits: Option<LimitOverrides>,
     callback: Option<CallbackDoc>,
 }
 
@@ -49,15 +51,6 @@ struct FieldDoc {
 
 fn yes() -> bool {
     true
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LimitsDoc {
-    create_group_per_second: Option<u32>,
-    other_per_second: Option<u32>,
-    daily_group_creations: Option<u32>,
-    bchatroom_max: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,20 +165,10 @@ fn app_policy(
     let group_fields = fields(app.group_custom_fields, "group_custom_fields", &at)?;
     let member_fields = fields(app.member_custom_fields, "member_custom_fields", &at)?;
     let callback = app.callback.map(|c| callback(c, &at)).transpose()?;
-    let l = app.limits.unwrap_or_default();
     let limits = if no_limits {
         Limits::UNLIMITED
     } else {
-        Limits {
-            create_group_per_second: l
-                .create_group_per_second
-                .unwrap_or(limits.create_group_per_second),
-            other_per_second: l.other_per_second.unwrap_or(limits.other_per_second),
-            daily_group_creations: l
-                .daily_group_creations
-                .unwrap_or(limits.daily_group_creations),
-            bchatroom_max: l.bchatroom_max.unwrap_or(limits.bchatroom_max),
-        }
+        limits.with(app.limits.unwrap_or_default())
     };
     let sensitive_words = app
         .sensitive_words
