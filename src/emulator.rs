@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::apps::Apps;
+use crate::faults::Faults;
+use crate::journal::{self, Journal};
 use crate::rules::RulesProfile;
 use crate::store::Store;
 
@@ -18,6 +20,8 @@ pub struct Settings {
     pub id_seed: Option<u64>,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
+    /// Entries the request journal keeps (0 keeps none).
+    pub journal_size: usize,
 }
 
 impl Settings {
@@ -29,6 +33,7 @@ impl Settings {
             apps: Apps::zero_config(crate::apps::Limits::from_profile(rules)),
             id_seed: None,
             auto_import_accounts: false,
+            journal_size: journal::DEFAULT_CAPACITY,
         }
     }
 }
@@ -44,6 +49,10 @@ pub struct Emulator {
     pub store: Store,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
+    /// The request journal.
+    pub journal: Journal,
+    /// The fault-injection rules.
+    pub faults: Faults,
     started: Instant,
 }
 
@@ -59,6 +68,8 @@ impl Emulator {
             store: Store::new(settings.rules, seed),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
+            journal: Journal::new(settings.journal_size),
+            faults: Faults::default(),
             started: Instant::now(),
         })
     }
