@@ -14,7 +14,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::emulator::{Emulator, Shared};
-use crate::snapshot::StateDocument;
+use crate::snapshot::parse_document;
 
 /// Imports `path` into `emu` when the file exists; `Ok(false)` when it does not.
 pub fn load(path: &Path, emu: &Emulator) -> Result<bool, String> {
@@ -23,7 +23,7 @@ pub fn load(path: &Path, emu: &Emulator) -> Result<bool, String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
     };
-    let doc: StateDocument = serde_json::from_slice(&bytes).map_err(|e| {
+    let doc = parse_document(&bytes).map_err(|e| {
         format!(
             "state file {} is not a valid state document: {e}",
             path.display()

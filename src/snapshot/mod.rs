@@ -13,6 +13,7 @@ mod import;
 pub use document::{AccountDoc, AppDoc, GroupDoc, MemberDoc, StateDocument, VERSION};
 pub use import::ImportError;
 
+use crate::domain::json::type_name;
 use crate::emulator::Emulator;
 use crate::store::AppState;
 
@@ -37,6 +38,20 @@ impl Emulator {
         self.store.replace_all(apps);
         Ok(())
     }
+}
+
+/// Parses a state document from JSON text. The top level must be an object (serde would
+/// otherwise read `[]` as an empty document and an import of it would wipe the state).
+pub fn parse_document(bytes: &[u8]) -> Result<StateDocument, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    if !value.is_object() {
+        return Err(format!(
+            "a state document is a JSON object, not {}",
+            type_name(&value)
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
 }
 
 fn export_app(app: &AppState) -> AppDoc {

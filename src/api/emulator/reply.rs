@@ -2,7 +2,7 @@
 //! status codes, and `{"error": "..."}` for every refusal (never a framework's plain text).
 
 use axum::Json;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -39,14 +39,24 @@ impl IntoResponse for ControlError {
     }
 }
 
-/// Reads a JSON body of at most `limit` bytes into `T`; 400 saying why when it cannot.
-pub async fn json_body<T: DeserializeOwned>(body: Body, limit: usize) -> Result<T, ControlError> {
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+/// Reads a body of at most `limit` bytes; 400 when it cannot.
+pub async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, ControlError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
         ControlError::bad_request(format!(
             "the body could not be read or is larger than {limit} bytes"
         ))
-    })?;
-    serde_json::from_slice(&bytes)
+    })
+}
+
+/// Reads a JSON object body of at most `limit` bytes into `T`; 400 saying why when it cannot.
+pub async fn json_body<T: DeserializeOwned>(body: Body, limit: usize) -> Result<T, ControlError> {
+    let bytes = body_bytes(body, limit).await?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ControlError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ControlError::bad_request("the body must be a JSON object"));
+    }
+    serde_json::from_value(value)
         .map_err(|e| ControlError::bad_request(format!("the body is not valid here: {e}")))
 }
 
