@@ -229,7 +229,10 @@ async fn save_interval_writes_the_state_while_running() {
     let _ = emu.child.kill(); // no graceful shutdown: only the periodic save counts
     let _ = emu.child.wait();
     let again = start(&state, &[]).await;
-    assert_eq!(group_info(again.port, "periodic-1").await["Name"], "periodic");
+    assert_eq!(
+        group_info(again.port, "periodic-1").await["Name"],
+        "periodic"
+    );
     terminate(again);
     let _ = std::fs::remove_dir_all(&dir);
 }
