@@ -7,11 +7,15 @@
 #   scripts/docker-smoke.sh              # from the repository root, as root
 #   KEEP_IMAGE=1 scripts/docker-smoke.sh # keep tim-emulator:smoke and its build cache
 #
-# Knobs: PORT (default 18269), IMAGE (default tim-emulator:smoke), KEEP_IMAGE.
+# Knobs: PORT (default: a free loopback port), IMAGE (default tim-emulator:smoke), KEEP_IMAGE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PORT="${PORT:-18269}"
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' \
+    2>/dev/null || echo 18269
+}
+PORT="${PORT:-$(free_port)}"
 IMAGE="${IMAGE:-tim-emulator:smoke}"
 NAME="tim-emulator-smoke-$$"
 MAX_BYTES=$((30 * 1000 * 1000))
