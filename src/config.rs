@@ -81,6 +81,18 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 
+    /// State file: imported at startup when it exists (a corrupt file stops startup), written
+    /// atomically at graceful shutdown (SIGTERM, SIGINT) and every --save-interval seconds.
+    #[arg(long, env = "TIM_EMULATOR_STATE_FILE")]
+    pub state_file: Option<PathBuf>,
+
+    /// Also save the state file every this many seconds (0 = only at shutdown).
+    #[arg(long, env = "TIM_EMULATOR_SAVE_INTERVAL", default_value_t = 0)]
+    pub save_interval: u64,
+
+    /// Requests the journal (GET /_emulator/requests) keeps; 0 keeps none.
+    #[arg(long, env = "TIM_EMULATOR_JOURNAL_SIZE", default_value_t = crate::journal::DEFAULT_CAPACITY)]
+    pub journal_size: usize,
     /// Callback URL of zero-config apps (http or https); no callbacks when absent. Configured
     /// apps use their own `[apps.callback]` instead.
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_URL")]
@@ -114,6 +126,9 @@ pub struct Config {
 pub enum Command {
     /// Serve the emulator (the default).
     Serve,
+    /// Exit 0 when the emulator on --listen answers GET /_emulator/health with 200, else 1
+    /// (for container health checks; 0.0.0.0 is probed on 127.0.0.1).
+    Healthcheck,
     /// Print a UserSig the real service would accept (URL-safe alphabet).
     Usersig(UsersigArgs),
 }
@@ -209,6 +224,7 @@ impl Config {
             apps,
             id_seed: self.id_seed,
             auto_import_accounts: self.auto_import_accounts,
+            journal_size: self.journal_size,
             clock: crate::emulator::Clock::System,
         })
     }

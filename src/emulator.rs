@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use crate::apps::Apps;
 use crate::callback::Callbacks;
+use crate::faults::Faults;
+use crate::journal::{self, Journal};
 use crate::rules::RulesProfile;
 use crate::store::Store;
 
@@ -41,6 +43,8 @@ pub struct Settings {
     pub auto_import_accounts: bool,
     /// The clock UserSig expiry is judged by.
     pub clock: Clock,
+    /// Entries the request journal keeps (0 keeps none).
+    pub journal_size: usize,
 }
 
 impl Settings {
@@ -53,6 +57,7 @@ impl Settings {
             id_seed: None,
             auto_import_accounts: false,
             clock: Clock::System,
+            journal_size: journal::DEFAULT_CAPACITY,
         }
     }
 }
@@ -72,6 +77,10 @@ pub struct Emulator {
     pub clock: Clock,
     /// Callbacks to app backends: the HTTP client, the after-event queue, the delivery log.
     pub callbacks: Callbacks,
+    /// The request journal.
+    pub journal: Journal,
+    /// The fault-injection rules.
+    pub faults: Faults,
     started: Instant,
 }
 
@@ -89,6 +98,8 @@ impl Emulator {
             auto_import_accounts: settings.auto_import_accounts,
             clock: settings.clock,
             callbacks: Callbacks::new(),
+            journal: Journal::new(settings.journal_size),
+            faults: Faults::default(),
             started: Instant::now(),
         })
     }

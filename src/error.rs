@@ -152,6 +152,50 @@ impl VendorError {
     }
 }
 
+impl VendorError {
+    /// A stable id of the rule that refused the request, for the request journal: one per
+    /// variant (UserSig refusals one per reason). Faults are journaled with their own rule id.
+    pub fn rule_id(&self) -> &'static str {
+        match self {
+            Self::HttpParse(_) => "http_parse",
+            Self::BadJson(_) => "body.not_json_object",
+            Self::MissingIdentifier => "identifier.missing",
+            Self::BadSdkAppId(_) => "sdkappid.invalid",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::UnknownService(_) => "command.unknown",
+            Self::MissingSdkAppId => "sdkappid.missing",
+            Self::AccountFieldType(_) => "account_field.not_string",
+            Self::UserSig(e) => usersig_rule_id(e),
+            Self::MissingUserSig => "usersig.missing",
+            Self::UnknownApp(_) => "sdkappid.not_configured",
+            Self::AccountParam(_) => "account.invalid_parameter",
+            Self::AccountNotAdmin(_) => "account.not_admin",
+            Self::Internal(_) => "internal",
+            Self::InvalidCommand(_) => "group.command_unknown",
+            Self::InvalidParameter(_) => "invalid_parameter",
+            Self::TooManyMembers { .. } => "member_list.too_many",
+            Self::QuotaExceeded(_) => "quota_exceeded",
+            Self::PermissionDenied(_) => "permission_denied",
+            Self::IllegalRequest(_) => "illegal_request",
+            Self::GroupNotFound(_) => "group.not_found",
+            Self::CallbackRejected(_) => "callback.rejected",
+            Self::GroupIdInUse(_) => "group_id.in_use",
+            Self::SensitiveWord { .. } => "sensitive_word",
+            Self::Custom { .. } => "custom",
+        }
+    }
+}
+
+fn usersig_rule_id(e: &UserSigError) -> &'static str {
+    match e {
+        UserSigError::Malformed(_) => "usersig.undecodable",
+        UserSigError::SdkAppIdMismatch { .. } => "usersig.sdkappid_mismatch",
+        UserSigError::IdentifierMismatch { .. } => "usersig.identifier_mismatch",
+        UserSigError::Expired { .. } => "usersig.expired",
+        UserSigError::BadSignature => "usersig.bad_signature",
+    }
+}
+
 impl From<UserSigError> for VendorError {
     fn from(e: UserSigError) -> Self {
         Self::UserSig(e)
@@ -216,6 +260,34 @@ mod tests {
         ];
         for (err, code) in table {
             assert_eq!(err.code(), *code, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn rule_ids_name_the_refusing_rule() {
+        let table: &[(VendorError, &str)] = &[
+            (VendorError::GroupIdInUse("g".into()), "group_id.in_use"),
+            (
+                VendorError::InvalidParameter(String::new()),
+                "invalid_parameter",
+            ),
+            (
+                VendorError::UserSig(UserSigError::Expired {
+                    expired_at: 1,
+                    now: 2,
+                }),
+                "usersig.expired",
+            ),
+            (
+                VendorError::RateLimited {
+                    command: "create_group",
+                    per_second: 1,
+                },
+                "rate_limited",
+            ),
+        ];
+        for (err, id) in table {
+            assert_eq!(err.rule_id(), *id, "{err:?}");
         }
     }
 

@@ -18,6 +18,10 @@
 //!   delivery log.
 //! - [`error`]: the one vendor error enum.
 //! - [`usersig`]: UserSig verification and minting.
+//! - [`journal`], [`faults`]: the request journal and fault injection behind the control plane.
+//! - [`snapshot`]: the state document (export and all-or-nothing import).
+//! - [`persist`]: the `--state-file` (load at start, atomic save at shutdown and periodically).
+//! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
 
 pub mod api;
 pub mod apps;
@@ -27,7 +31,12 @@ pub mod config_file;
 pub mod domain;
 pub mod emulator;
 pub mod error;
+pub mod faults;
+pub mod healthcheck;
+pub mod journal;
+pub mod persist;
 pub mod rules;
+pub mod snapshot;
 pub mod store;
 pub mod usersig;
 

@@ -1,7 +1,12 @@
-//! The tim-emulator binary: parse the command line, set up logging, bind, serve until a signal.
+//! The tim-emulator binary: parse the command line, set up logging, load the state file, bind,
+//! serve until a signal, save the state file.
+
+use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use tim_emulator::config::{Command, Config, LogFormat};
+use tim_emulator::{Shared, persist};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -17,13 +22,13 @@ fn init_tracing(config: &Config) {
     }
 }
 
-fn usersig(config: &Config, args: &tim_emulator::config::UsersigArgs) -> std::process::ExitCode {
+fn usersig(config: &Config, args: &tim_emulator::config::UsersigArgs) -> ExitCode {
     let apps = match &config.config {
         Some(_) => match config.settings() {
             Ok(s) => Some(s.apps),
             Err(e) => {
                 eprintln!("tim-emulator: {e}");
-                return std::process::ExitCode::from(2);
+                return ExitCode::from(2);
             }
         },
         None => None,
@@ -31,46 +36,123 @@ fn usersig(config: &Config, args: &tim_emulator::config::UsersigArgs) -> std::pr
     match args.mint(apps.as_ref(), tim_emulator::store::throttle::unix_now()) {
         Ok(sig) => {
             println!("{sig}");
-            std::process::ExitCode::SUCCESS
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("tim-emulator usersig: {e}");
-            std::process::ExitCode::from(2)
+            ExitCode::from(2)
         }
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let config = Config::parse();
-    if let Some(Command::Usersig(args)) = &config.command {
-        return usersig(&config, args);
+    match &config.command {
+        Some(Command::Usersig(args)) => return usersig(&config, args),
+        Some(Command::Healthcheck) => {
+            return match tim_emulator::healthcheck::check(config.listen) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("tim-emulator healthcheck: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
+        Some(Command::Serve) | None => {}
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts");
+    runtime.block_on(run(config))
+}
+
+async fn run(config: Config) -> ExitCode {
     init_tracing(&config);
     let settings = match config.settings() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("tim-emulator: {e}");
-            return std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
+    let apps = settings.apps.configured_ids();
+    let state = tim_emulator::Emulator::new(settings);
+    if let Err(e) = load_state(&config, &state) {
+        eprintln!("tim-emulator: {e}; not starting, so the file is left as it is");
+        return ExitCode::from(2);
+    }
     let listener = match TcpListener::bind(config.listen).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("tim-emulator: cannot listen on {}: {e}", config.listen);
-            return std::process::ExitCode::from(1);
+            return ExitCode::from(1);
         }
     };
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(listen = %addr, "tim-emulator ready");
-    let state = tim_emulator::Emulator::new(settings);
-    if let Err(e) = tim_emulator::serve(listener, state, tim_emulator::shutdown_signal()).await {
+    let mode = if apps.is_empty() {
+        "zero-config (any sdkappid, usersig not verified)"
+    } else {
+        "configured apps"
+    };
+    tracing::info!(listen = %addr, mode, ?apps, "tim-emulator ready");
+    let saver = spawn_saver(&config, &state);
+    let served =
+        tim_emulator::serve(listener, state.clone(), tim_emulator::shutdown_signal()).await;
+    if let Some(task) = saver {
+        task.abort();
+    }
+    let saved = save_state(&config, &state);
+    if let Err(e) = served {
         eprintln!("tim-emulator: server error: {e}");
-        return std::process::ExitCode::from(1);
+        return ExitCode::from(1);
     }
     tracing::info!("tim-emulator stopped");
-    std::process::ExitCode::SUCCESS
+    if saved {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn load_state(config: &Config, state: &Shared) -> Result<(), String> {
+    let Some(path) = &config.state_file else {
+        return Ok(());
+    };
+    let loaded = persist::load(path, state)?;
+    tracing::info!(path = %path.display(), loaded, "state file");
+    Ok(())
+}
+
+fn spawn_saver(config: &Config, state: &Shared) -> Option<tokio::task::JoinHandle<()>> {
+    let path = config.state_file.clone()?;
+    if config.save_interval == 0 {
+        return None;
+    }
+    let every = Duration::from_secs(config.save_interval);
+    Some(persist::spawn_periodic(path, state.clone(), every))
+}
+
+/// Saves the state file, if one is configured; `false` when the save failed.
+fn save_state(config: &Config, state: &Shared) -> bool {
+    let Some(path) = &config.state_file else {
+        return true;
+    };
+    match persist::save(path, state) {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "state saved");
+            true
+        }
+        Err(e) => {
+            tracing::error!(path = %path.display(), error = %e, "state save failed");
+            eprintln!(
+                "tim-emulator: cannot save state file {}: {e}",
+                path.display()
+            );
+            false
+        }
+    }
 }

@@ -98,6 +98,16 @@ impl Command {
         }
     }
 
+    /// The command with this word, in any service (command words are unique across services).
+    pub fn by_name(name: &str) -> Option<Self> {
+        ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    /// Every command word the emulator serves.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        ALL.iter().map(|c| c.name())
+    }
+
     /// The service the command belongs to.
     pub fn service(self) -> &'static str {
         match self {

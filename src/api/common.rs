@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -15,6 +15,8 @@ use super::command::{Call, Command};
 use crate::domain::json::{Object, type_name};
 use crate::emulator::Shared;
 use crate::error::VendorError;
+use crate::journal;
+use crate::store::AppState;
 use crate::store::throttle::mono_nanos;
 use crate::usersig;
 
@@ -78,26 +80,94 @@ fn parse_sdkappid(raw: &str) -> Result<u64, VendorError> {
     }
 }
 
-/// The `/v4/{service}/{command}` handler.
+/// What the common layer learned about a request, for the journal.
+#[derive(Debug, Default)]
+struct Trace {
+    body: Bytes,
+    fault: Option<u64>,
+}
+
+/// The `/v4/{service}/{command}` handler: serves the request, then logs one structured line and
+/// journals it.
 pub async fn vendor(State(emu): State<Shared>, req: Request) -> Response {
     let started = Instant::now();
+    let time_ms = unix_millis();
     let (parts, body) = req.into_parts();
-    let command = command_word(&parts);
-    let result = serve(&emu, &parts, body).await;
+    let mut trace = Trace::default();
+    let result = serve(&emu, &parts, body, &mut trace).await;
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let sdkappid = lenient_sdkappid(parts.uri.query());
     let code = result.as_ref().map_or_else(VendorError::code, |_| 0);
     tracing::info!(
         method = %parts.method,
         path = parts.uri.path(),
-        command,
+        sdkappid,
+        command = command_word(&parts),
         error_code = code,
-        latency_us = started.elapsed().as_micros() as u64,
+        latency_us,
         "vendor request"
     );
+    if emu.journal.capacity() > 0 {
+        let entry = journal_entry(&parts, sdkappid, trace, &result, time_ms, latency_us);
+        emu.journal.push(entry);
+    }
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn journal_entry(
+    parts: &Parts,
+    sdkappid: Option<u64>,
+    trace: Trace,
+    result: &Result<Response, VendorError>,
+    time_ms: u64,
+    latency_us: u64,
+) -> journal::Entry {
+    let (body, body_truncated) = journal::body_text(&trace.body);
+    let (error_code, error_info, rule_id) = match result {
+        Ok(_) => (0, String::new(), None),
+        Err(e) => {
+            let rule = match trace.fault {
+                Some(id) => format!("fault:{id}"),
+                None => e.rule_id().to_string(),
+            };
+            (e.code(), e.to_string(), Some(rule))
+        }
+    };
+    journal::Entry {
+        id: 0,
+        time_ms,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        sdkappid,
+        command: command_word(parts).to_string(),
+        query: journal::redact_query(parts.uri.query().unwrap_or("")),
+        body,
+        body_truncated,
+        body_bytes: trace.body.len(),
+        error_code,
+        error_info,
+        rule_id,
+        latency_us,
+    }
 }
 
 fn command_word(parts: &Parts) -> &str {
     parts.uri.path().rsplit('/').next().unwrap_or("")
+}
+
+/// The first `sdkappid` of the query when it is a positive integer (for logs and the journal,
+/// whatever else is wrong with the request).
+fn lenient_sdkappid(query: Option<&str>) -> Option<u64> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "sdkappid")
+        .and_then(|(_, v)| parse_sdkappid(&v).ok())
+}
+
+fn unix_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 fn route(parts: &Parts) -> Result<Command, VendorError> {
@@ -122,7 +192,19 @@ fn not_vendor_path(path: &str) -> VendorError {
     VendorError::HttpParse(format!("path {path:?} is not /v4/{{service}}/{{command}}"))
 }
 
-async fn serve(emu: &Shared, parts: &Parts, body: Body) -> Result<Response, VendorError> {
+/// The common checks in SPEC order. The body is read first (so the journal has it even for
+/// refused requests) but its size is judged at its place in the order. Injected faults apply
+/// once the command, the app and the UserSig are known to be good, before the rate limiter.
+async fn serve(
+    emu: &Shared,
+    parts: &Parts,
+    body: Body,
+    trace: &mut Trace,
+) -> Result<Response, VendorError> {
+    let bytes = read_body(body).await;
+    if let Ok(b) = &bytes {
+        trace.body = b.clone();
+    }
     let command = route(parts)?;
     let q = CommonQuery::parse(parts.uri.query())?;
     let policy = emu.apps.policy(q.sdkappid)?;
@@ -133,20 +215,10 @@ async fn serve(emu: &Shared, parts: &Parts, body: Body) -> Result<Response, Vend
     if let Some(key) = &policy.key {
         usersig::verify(&q.usersig, q.sdkappid, &q.identifier, key, emu.clock.now())?;
     }
+    apply_fault(emu, command, q.sdkappid, trace).await?;
     let app = emu.store.app(q.sdkappid, policy);
-    if !app.try_call(command.name(), mono_nanos()) {
-        let l = &policy.limits;
-        let per_second = if command == Command::CreateGroup {
-            l.create_group_per_second
-        } else {
-            l.other_per_second
-        };
-        return Err(VendorError::RateLimited {
-            command: command.name(),
-            per_second,
-        });
-    }
-    let body = read_json_object(body).await?;
+    check_rate(&app, command)?;
+    let body = parse_json_object(&bytes?)?;
     check_account_fields(&body)?;
     let client_ip = parts
         .extensions
@@ -162,20 +234,62 @@ async fn serve(emu: &Shared, parts: &Parts, body: Body) -> Result<Response, Vend
     command.run(call).await
 }
 
-async fn read_json_object(body: Body) -> Result<Object, VendorError> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+/// Waits and/or fails as the first matching fault rule says.
+async fn apply_fault(
+    emu: &Shared,
+    command: Command,
+    sdkappid: u64,
+    trace: &mut Trace,
+) -> Result<(), VendorError> {
+    let Some(fault) = emu.faults.pick(command.name(), sdkappid) else {
+        return Ok(());
+    };
+    trace.fault = Some(fault.rule_id);
+    if fault.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
+    }
+    match fault.error {
+        Some(e) => Err(e),
+        None => {
+            trace.fault = None;
+            Ok(())
+        }
+    }
+}
+
+fn check_rate(app: &AppState, command: Command) -> Result<(), VendorError> {
+    if app.try_call(command.name(), mono_nanos()) {
+        return Ok(());
+    }
+    let l = &app.policy().limits;
+    let per_second = if command == Command::CreateGroup {
+        l.create_group_per_second
+    } else {
+        l.other_per_second
+    };
+    Err(VendorError::RateLimited {
+        command: command.name(),
+        per_second,
+    })
+}
+
+async fn read_body(body: Body) -> Result<Bytes, VendorError> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| {
             VendorError::HttpParse(format!(
                 "the body could not be read or is larger than {MAX_BODY_BYTES} bytes (1 MiB)"
             ))
-        })?;
+        })
+}
+
+fn parse_json_object(bytes: &[u8]) -> Result<Object, VendorError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(VendorError::BadJson(
             "the body is empty; send a JSON object".into(),
         ));
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(o)) => Ok(o),
         Ok(other) => Err(VendorError::BadJson(format!(
             "the body must be a JSON object, not {}",

@@ -253,6 +253,16 @@ impl AppState {
         Ok(())
     }
 
+    /// How many assigned IDs the app has drawn (exported so IDs continue after an import).
+    pub fn assigned_id_counter(&self) -> u64 {
+        self.next_id.load(Ordering::Relaxed)
+    }
+
+    /// Moves the assigned-ID counter to at least `n` (state import).
+    pub fn restore_assigned_id_counter(&self, n: u64) {
+        self.next_id.fetch_max(n, Ordering::Relaxed);
+    }
+
     /// Removes the group `id` and returns it; its ID is free again.
     pub fn destroy_group(&self, id: &str) -> Option<Group> {
         let (_, group) = self.groups.remove(id)?;

@@ -65,6 +65,30 @@ impl Store {
         }
     }
 
+    /// The seed of assigned group IDs.
+    pub fn id_seed(&self) -> u64 {
+        self.id_seed
+    }
+
+    /// Every app's state, by sdkappid.
+    pub fn all_apps(&self) -> Vec<Arc<AppState>> {
+        let mut apps: Vec<Arc<AppState>> =
+            self.apps.iter().map(|e| Arc::clone(e.value())).collect();
+        apps.sort_unstable_by_key(|a| a.sdkappid());
+        apps
+    }
+
+    /// Makes `apps` the whole state (state import). Each app is swapped in as one value, so a
+    /// request sees either the old or the new state of its app, never a half-built one; apps
+    /// missing from `apps` are forgotten afterwards.
+    pub fn replace_all(&self, apps: Vec<Arc<AppState>>) {
+        let keep: std::collections::HashSet<u64> = apps.iter().map(|a| a.sdkappid()).collect();
+        for app in apps {
+            self.apps.insert(app.sdkappid(), app);
+        }
+        self.apps.retain(|id, _| keep.contains(id));
+    }
+
     /// The sdkappids in use, sorted.
     pub fn app_ids(&self) -> Vec<u64> {
         let mut ids: Vec<u64> = self.apps.iter().map(|e| *e.key()).collect();

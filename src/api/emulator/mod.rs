@@ -1,26 +1,47 @@
-//! The control plane under `/_emulator/`: plain JSON and ordinary HTTP status codes.
+//! The control plane under `/_emulator/`: plain JSON and ordinary HTTP status codes, one file
+//! per concern. Refusals answer `{"error": "..."}` (see `reply`) and change nothing.
 
 mod callbacks;
+mod faults;
 mod health;
+mod reply;
+mod requests;
+mod reset;
+mod state;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::emulator::Shared;
 
 /// The control-plane routes.
 pub fn router() -> Router<Shared> {
     Router::new()
+        .route("/_emulator/health", strict(get(health::get)))
+        .route("/_emulator/reset", strict(post(reset::post)))
+        .route("/_emulator/state", strict(get(state::get).put(state::put)))
         .route(
-            "/_emulator/health",
-            get(health::get).fallback(method_not_allowed),
+            "/_emulator/requests",
+            strict(get(requests::get).delete(requests::delete)),
         )
+        .route(
+            "/_emulator/faults",
+            strict(
+                get(faults::get)
+                    .post(faults::post)
+                    .delete(faults::delete_all),
+            ),
+        )
+        .route("/_emulator/faults/{id}", strict(delete(faults::delete_one)))
         .route(
             "/_emulator/callbacks",
-            get(callbacks::list)
-                .delete(callbacks::clear)
-                .fallback(method_not_allowed),
+            strict(get(callbacks::list).delete(callbacks::clear)),
         )
+}
+
+/// `route` answering 405 in JSON for the methods it does not serve.
+fn strict(route: MethodRouter<Shared>) -> MethodRouter<Shared> {
+    route.fallback(method_not_allowed)
 }
 
 async fn method_not_allowed(method: axum::http::Method) -> impl axum::response::IntoResponse {

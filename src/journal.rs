@@ -1,0 +1,235 @@
+//! The request journal: the last N vendor requests with what they sent and how they were
+//! answered, for `GET /_emulator/requests`.
+//!
+//! A bounded ring (`VecDeque` of `Arc<Entry>`) behind a `Mutex` that is held only to push one
+//! entry (and pop the oldest) or to clone the `Arc`s for a read; entries are built, and reads
+//! are filtered, outside the lock. A push is a few nanoseconds of critical section, so the lock
+//! is not a hot spot at the emulator's request rates; a capacity of 0 records nothing and takes
+//! no lock at all.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+
+/// The default number of entries kept.
+pub const DEFAULT_CAPACITY: usize = 1000;
+
+/// Bytes of a request body kept in an entry; longer bodies are cut (at a character boundary).
+pub const BODY_LIMIT: usize = 4096;
+
+/// One journaled vendor request.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Entry {
+    /// Position in the journal since start (1, 2, ...); survives clears.
+    pub id: u64,
+    /// When the request arrived, unix milliseconds.
+    pub time_ms: u64,
+    /// The HTTP method.
+    pub method: String,
+    /// The path, e.g. `/v4/group_open_http_svc/create_group`.
+    pub path: String,
+    /// The `sdkappid` when it parsed.
+    pub sdkappid: Option<u64>,
+    /// The command word (last path segment), known or not.
+    pub command: String,
+    /// The query string with the `usersig` value replaced by `***`.
+    pub query: String,
+    /// The body as text (lossy UTF-8), cut to [`BODY_LIMIT`] bytes.
+    pub body: String,
+    /// Whether `body` was cut.
+    pub body_truncated: bool,
+    /// The body's full length in bytes.
+    pub body_bytes: usize,
+    /// The answer's ErrorCode (0 on success).
+    #[serde(rename = "ErrorCode")]
+    pub error_code: u32,
+    /// The answer's ErrorInfo (`""` on success).
+    #[serde(rename = "ErrorInfo")]
+    pub error_info: String,
+    /// The rule that refused the request (`None` on success), e.g. `group_id.in_use`, or
+    /// `fault:3` for an injected fault.
+    pub rule_id: Option<String>,
+    /// Time to answer, microseconds.
+    pub latency_us: u64,
+}
+
+/// Which entries a read wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this app.
+    pub sdkappid: Option<u64>,
+    /// Only this command word.
+    pub command: Option<String>,
+    /// Only failures (ErrorCode not 0).
+    pub failed_only: bool,
+}
+
+impl Filter {
+    fn matches(&self, e: &Entry) -> bool {
+        self.sdkappid.is_none_or(|id| e.sdkappid == Some(id))
+            && self.command.as_ref().is_none_or(|c| *c == e.command)
+            && (!self.failed_only || e.error_code != 0)
+    }
+}
+
+/// The bounded ring of recent requests.
+#[derive(Debug)]
+pub struct Journal {
+    capacity: usize,
+    next_id: AtomicU64,
+    ring: Mutex<VecDeque<Arc<Entry>>>,
+}
+
+impl Journal {
+    /// A journal keeping the last `capacity` requests (0 keeps none).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            next_id: AtomicU64::new(1),
+            ring: Mutex::new(VecDeque::with_capacity(capacity.min(DEFAULT_CAPACITY))),
+        }
+    }
+
+    /// How many entries are kept at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Records `entry` (its `id` is assigned here), dropping the oldest when full.
+    pub fn push(&self, mut entry: Entry) {
+        if self.capacity == 0 {
+            return;
+        }
+        entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let entry = Arc::new(entry);
+        let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+        if ring.len() >= self.capacity {
+            ring.pop_front();
+        }
+        ring.push_back(entry);
+    }
+
+    /// The entries that match `filter`, oldest first.
+    pub fn read(&self, filter: &Filter) -> Vec<Arc<Entry>> {
+        let all: Vec<Arc<Entry>> = {
+            let ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
+            ring.iter().cloned().collect()
+        };
+        all.into_iter().filter(|e| filter.matches(e)).collect()
+    }
+
+    /// Forgets every entry.
+    pub fn clear(&self) {
+        self.ring
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// The query string with every `usersig` value masked (`usersig=***`), other bytes untouched.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            if key.eq_ignore_ascii_case("usersig") {
+                "usersig=***"
+            } else {
+                pair
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The body as journal text: lossy UTF-8, cut to at most [`BODY_LIMIT`] bytes at a character
+/// boundary; the flag says whether it was cut.
+pub fn body_text(bytes: &[u8]) -> (String, bool) {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(BODY_LIMIT + 4)]);
+    if bytes.len() <= BODY_LIMIT {
+        return (text.into_owned(), false);
+    }
+    let mut end = BODY_LIMIT.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (text[..end].to_string(), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(sdkappid: u64, command: &str, code: u32) -> Entry {
+        Entry {
+            id: 0,
+            time_ms: 0,
+            method: "POST".into(),
+            path: String::new(),
+            sdkappid: Some(sdkappid),
+            command: command.into(),
+            query: String::new(),
+            body: String::new(),
+            body_truncated: false,
+            body_bytes: 0,
+            error_code: code,
+            error_info: String::new(),
+            rule_id: None,
+            latency_us: 0,
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_only_the_newest_entries() {
+        let j = Journal::new(3);
+        for i in 0..5 {
+            j.push(entry(i, "create_group", 0));
+        }
+        let ids: Vec<u64> = j.read(&Filter::default()).iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn filters_combine() {
+        let j = Journal::new(10);
+        j.push(entry(1, "create_group", 0));
+        j.push(entry(1, "create_group", 10004));
+        j.push(entry(2, "create_group", 10004));
+        j.push(entry(1, "account_import", 70402));
+        let f = Filter {
+            sdkappid: Some(1),
+            command: Some("create_group".into()),
+            failed_only: true,
+        };
+        let got: Vec<u64> = j.read(&f).iter().map(|e| e.id).collect();
+        assert_eq!(got, vec![2]);
+    }
+
+    #[test]
+    fn usersig_is_masked_and_other_parameters_kept() {
+        let table = [
+            (
+                "sdkappid=1&usersig=abc&random=2",
+                "sdkappid=1&usersig=***&random=2",
+            ),
+            ("usersig=a&usersig=b", "usersig=***&usersig=***"),
+            ("UserSig=x", "usersig=***"),
+            ("sdkappid=1", "sdkappid=1"),
+        ];
+        for (q, want) in table {
+            assert_eq!(redact_query(q), want);
+        }
+    }
+
+    #[test]
+    fn long_bodies_are_cut_at_a_character_boundary() {
+        let (short, cut) = body_text(b"{}");
+        assert_eq!((short.as_str(), cut), ("{}", false));
+        let long = "用".repeat(2000); // 6000 bytes
+        let (text, cut) = body_text(long.as_bytes());
+        assert!(cut && text.len() <= BODY_LIMIT && text.len() > BODY_LIMIT - 3);
+    }
+}

@@ -1,0 +1,68 @@
+//! The state document: every app's accounts and groups as one JSON value, shared by
+//! `GET`/`PUT /_emulator/state` and the `--state-file`.
+//!
+//! Vendor data keeps the vendor's field names (`UserID`, `GroupId`, `Owner_Account`,
+//! `MemberList`, ...), so a group reads like a `get_group_info` entry; the emulator's own keys
+//! (`version`, `apps`, `sdkappid`, `next_assigned_id`) are snake_case. Unknown keys are refused,
+//! so a typo in a hand-written file is an error rather than silently lost data. Custom values are
+//! JSON strings, so any byte sequence a request could store (`"\u0000"` included) survives.
+
+mod document;
+mod import;
+
+pub use document::{AccountDoc, AppDoc, GroupDoc, MemberDoc, StateDocument, VERSION};
+pub use import::ImportError;
+
+use crate::domain::json::type_name;
+use crate::emulator::Emulator;
+use crate::store::AppState;
+
+impl Emulator {
+    /// The whole state as a document, apps by sdkappid, groups in creation order.
+    pub fn export_state(&self) -> StateDocument {
+        StateDocument {
+            version: VERSION,
+            apps: self
+                .store
+                .all_apps()
+                .iter()
+                .map(|a| export_app(a))
+                .collect(),
+        }
+    }
+
+    /// Replaces the whole state with `doc`, or changes nothing and says what is wrong: the
+    /// document is validated and built into fresh apps before the store is touched.
+    pub fn import_state(&self, doc: StateDocument) -> Result<(), ImportError> {
+        let apps = import::build(doc, self)?;
+        self.store.replace_all(apps);
+        Ok(())
+    }
+}
+
+/// Parses a state document from JSON text. The top level must be an object (serde would
+/// otherwise read `[]` as an empty document and an import of it would wipe the state).
+pub fn parse_document(bytes: &[u8]) -> Result<StateDocument, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+    if !value.is_object() {
+        return Err(format!(
+            "a state document is a JSON object, not {}",
+            type_name(&value)
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+fn export_app(app: &AppState) -> AppDoc {
+    AppDoc {
+        sdkappid: app.sdkappid(),
+        next_assigned_id: app.assigned_id_counter(),
+        accounts: app
+            .accounts()
+            .into_iter()
+            .map(|(id, a)| AccountDoc::from_account(id, a))
+            .collect(),
+        groups: app.groups().iter().map(GroupDoc::from_group).collect(),
+    }
+}

@@ -1,0 +1,238 @@
+//! The real binary with `--state-file`: state survives SIGTERM and a restart, a corrupt file
+//! stops startup and is left untouched, fixtures load at startup, the healthcheck subcommand
+//! and JSON logs work.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tim-emulator");
+const QUERY: &str = "sdkappid=1400000000&identifier=admin&usersig=secret-sig&random=1";
+
+struct Running {
+    child: Child,
+    port: u16,
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tim-persistence-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    l.local_addr().expect("address").port()
+}
+
+fn spawn(state: &Path, extra: &[&str]) -> (Child, u16) {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--state-file")
+        .arg(state)
+        .args(extra)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    (child, port)
+}
+
+/// Starts the binary and waits until its health endpoint answers.
+async fn start(state: &Path, extra: &[&str]) -> Running {
+    let (mut child, port) = spawn(state, extra);
+    for _ in 0..300 {
+        if healthcheck(port).success() {
+            return Running { child, port };
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "the emulator exited early: {status} {}",
+                stderr_of(&mut child)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the emulator did not become healthy");
+}
+
+fn healthcheck(port: u16) -> ExitStatus {
+    Command::new(BIN)
+        .args(["healthcheck", "--listen", &format!("0.0.0.0:{port}")])
+        .stderr(Stdio::null())
+        .status()
+        .expect("healthcheck runs")
+}
+
+fn stderr_of(child: &mut Child) -> String {
+    let mut s = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut s);
+    }
+    s
+}
+
+/// Sends SIGTERM and waits for the exit; returns the status and what was logged.
+fn terminate(mut r: Running) -> (ExitStatus, String) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &r.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(ok.success());
+    let status = r.child.wait().expect("the emulator exits");
+    let log = stderr_of(&mut r.child);
+    (status, log)
+}
+
+async fn call(port: u16, path: &str, body: Value) -> Value {
+    let url = format!("http://127.0.0.1:{port}/v4/{path}?{QUERY}");
+    let resp = reqwest::Client::new()
+        .post(url)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("answered");
+    resp.json().await.expect("JSON")
+}
+
+async fn group_info(port: u16, id: &str) -> Value {
+    let v = call(
+        port,
+        "group_open_http_svc/get_group_info",
+        json!({"GroupIdList": [id]}),
+    )
+    .await;
+    v["GroupInfo"][0].clone()
+}
+
+#[tokio::test]
+async fn state_survives_sigterm_and_a_restart() {
+    let dir = temp_dir("restart");
+    let state = dir.join("state.json");
+    let emu = start(&state, &[]).await;
+    let imported = call(
+        emu.port,
+        "im_open_login_svc/account_import",
+        json!({"UserID": "leckie"}),
+    )
+    .await;
+    assert_eq!(imported["ErrorCode"], 0, "{imported}");
+    let body = json!({"Owner_Account": "leckie", "Type": "Public", "Name": "kept",
+                      "AppDefinedData": [{"Key": "k", "Value": "a\u{0}b"}]});
+    let created = call(emu.port, "group_open_http_svc/create_group", body).await;
+    let id = created["GroupId"].as_str().expect("GroupId").to_string();
+    let before = group_info(emu.port, &id).await;
+    let (status, _) = terminate(emu);
+    assert!(status.success(), "graceful exit: {status}");
+    assert!(state.exists(), "the state file was written at shutdown");
+
+    let again = start(&state, &[]).await;
+    assert_eq!(group_info(again.port, &id).await, before);
+    let (status, _) = terminate(again);
+    assert!(status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_stops_startup_and_is_left_untouched() {
+    let dir = temp_dir("corrupt");
+    let state = dir.join("state.json");
+    let corrupt = b"{\"apps\": [ {\"sdkappid\": 1400000000, \"groups\": [";
+    std::fs::write(&state, corrupt).expect("write");
+    let (mut child, _) = spawn(&state, &[]);
+    let status = child.wait().expect("exits");
+    let log = stderr_of(&mut child);
+    assert!(
+        !status.success(),
+        "a corrupt file must not start the emulator"
+    );
+    assert!(
+        log.contains("state file"),
+        "the message names the state file: {log}"
+    );
+    assert_eq!(std::fs::read(&state).expect("still there"), corrupt);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_example_fixture_loads_at_startup() {
+    let dir = temp_dir("fixture");
+    let state = dir.join("state.json");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/state/example.json");
+    std::fs::copy(fixture, &state).expect("copy fixture");
+    let emu = start(&state, &[]).await;
+    let info = group_info(emu.port, "broadcast-1").await;
+    assert_eq!(info["Type"], "BChatRoom");
+    assert_eq!(info["Owner_Account"], "leckie");
+    let (status, _) = terminate(emu);
+    assert!(status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn healthcheck_fails_when_nothing_listens() {
+    assert!(!healthcheck(free_port()).success());
+}
+
+#[tokio::test]
+async fn json_logs_carry_the_request_fields_but_never_the_usersig() {
+    let dir = temp_dir("logs");
+    let emu = start(&dir.join("state.json"), &["--log-format", "json"]).await;
+    call(
+        emu.port,
+        "group_open_http_svc/create_group",
+        json!({"Type": "Public"}),
+    )
+    .await;
+    let (_, log) = terminate(emu);
+    assert!(
+        !log.contains("secret-sig"),
+        "usersig leaked into the log: {log}"
+    );
+    let line = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["fields"]["command"] == "create_group")
+        .unwrap_or_else(|| panic!("no JSON request line in {log}"));
+    let f = &line["fields"];
+    assert_eq!(f["sdkappid"], 1400000000u64);
+    assert_eq!(f["error_code"], 10004);
+    assert_eq!(f["method"], "POST");
+    assert!(f["latency_us"].is_u64() && f["path"].is_string());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn save_interval_writes_the_state_while_running() {
+    let dir = temp_dir("interval");
+    let state = dir.join("state.json");
+    let mut emu = start(&state, &["--save-interval", "1"]).await;
+    let body = json!({"Type": "Public", "Name": "periodic", "GroupId": "periodic-1"});
+    let created = call(emu.port, "group_open_http_svc/create_group", body).await;
+    assert_eq!(created["ErrorCode"], 0, "{created}");
+    let mut saved = false;
+    for _ in 0..300 {
+        let text = std::fs::read_to_string(&state).unwrap_or_default();
+        if text.contains("periodic-1") {
+            saved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(saved, "the periodic save never wrote the group");
+    let _ = emu.child.kill(); // no graceful shutdown: only the periodic save counts
+    let _ = emu.child.wait();
+    let again = start(&state, &[]).await;
+    assert_eq!(
+        group_info(again.port, "periodic-1").await["Name"],
+        "periodic"
+    );
+    terminate(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}
