@@ -1,11 +1,13 @@
 //! The request journal: the last N vendor requests with what they sent and how they were
 //! answered, for `GET /_emulator/requests`.
 //!
-//! A bounded ring (`VecDeque` of `Arc<Entry>`) behind a `Mutex` that is held only to push one
-//! entry (and pop the oldest) or to clone the `Arc`s for a read; entries are built, and reads
-//! are filtered, outside the lock. A push is a few nanoseconds of critical section, so the lock
-//! is not a hot spot at the emulator's request rates; a capacity of 0 records nothing and takes
-//! no lock at all.
+//! A bounded ring split into shards: entry `id` goes to shard `id % SHARDS`, each shard a short
+//! `VecDeque` behind its own `Mutex`, held only to push one entry (and pop that shard's oldest)
+//! or to clone `Arc`s for a read. Concurrent requests land on different shards, so there is no
+//! global lock on the request path. Because ids are dealt round-robin, every shard holds the
+//! same slice of recent history and a read (all shards, sorted by id) is the newest `capacity`
+//! entries. Entries are built, and reads filtered, outside any lock; a capacity of 0 records
+//! nothing and takes no lock at all.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,21 +76,29 @@ impl Filter {
     }
 }
 
+/// How many independently locked parts the ring has.
+const SHARDS: usize = 16;
+
 /// The bounded ring of recent requests.
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
+    per_shard: usize,
     next_id: AtomicU64,
-    ring: Mutex<VecDeque<Arc<Entry>>>,
+    shards: [Mutex<VecDeque<Arc<Entry>>>; SHARDS],
 }
 
 impl Journal {
     /// A journal keeping the last `capacity` requests (0 keeps none).
     pub fn new(capacity: usize) -> Self {
+        let per_shard = capacity.div_ceil(SHARDS);
         Self {
             capacity,
+            per_shard,
             next_id: AtomicU64::new(1),
-            ring: Mutex::new(VecDeque::with_capacity(capacity.min(DEFAULT_CAPACITY))),
+            shards: std::array::from_fn(|_| {
+                Mutex::new(VecDeque::with_capacity(per_shard.min(256)))
+            }),
         }
     }
 
@@ -103,29 +113,41 @@ impl Journal {
             return;
         }
         entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let shard = &self.shards[(entry.id % SHARDS as u64) as usize];
         let entry = Arc::new(entry);
-        let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
-        if ring.len() >= self.capacity {
-            ring.pop_front();
-        }
-        ring.push_back(entry);
+        let evicted = {
+            let mut ring = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            let evicted = if ring.len() >= self.per_shard {
+                ring.pop_front()
+            } else {
+                None
+            };
+            ring.push_back(entry);
+            evicted
+        };
+        drop(evicted);
     }
 
     /// The entries that match `filter`, oldest first.
     pub fn read(&self, filter: &Filter) -> Vec<Arc<Entry>> {
-        let all: Vec<Arc<Entry>> = {
-            let ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
-            ring.iter().cloned().collect()
-        };
-        all.into_iter().filter(|e| filter.matches(e)).collect()
+        let mut all: Vec<Arc<Entry>> = Vec::with_capacity(self.capacity.min(4096));
+        for shard in &self.shards {
+            let ring = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            all.extend(ring.iter().cloned());
+        }
+        all.sort_unstable_by_key(|e| e.id);
+        let skip = all.len().saturating_sub(self.capacity);
+        all.into_iter()
+            .skip(skip)
+            .filter(|e| filter.matches(e))
+            .collect()
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        self.ring
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        }
     }
 }
 
@@ -190,6 +212,37 @@ mod tests {
         }
         let ids: Vec<u64> = j.read(&Filter::default()).iter().map(|e| e.id).collect();
         assert_eq!(ids, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn a_large_ring_keeps_exactly_the_newest_across_shards() {
+        let j = Journal::new(100);
+        for i in 0..1000 {
+            j.push(entry(i, "create_group", 0));
+        }
+        let ids: Vec<u64> = j.read(&Filter::default()).iter().map(|e| e.id).collect();
+        assert_eq!(ids, (901..=1000).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn concurrent_pushes_stay_bounded_and_unique() {
+        let j = Arc::new(Journal::new(64));
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let j = Arc::clone(&j);
+                std::thread::spawn(move || (0..500).for_each(|_| j.push(entry(t, "x", 0))))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .for_each(|t| t.join().expect("pusher thread"));
+        let ids: Vec<u64> = j.read(&Filter::default()).iter().map(|e| e.id).collect();
+        assert_eq!(ids.len(), 64);
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "sorted and unique: {ids:?}"
+        );
+        assert!(ids[0] > 3000, "only recent entries survive: {ids:?}");
     }
 
     #[test]

@@ -10,16 +10,21 @@ use tim_emulator::{Shared, persist};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-fn init_tracing(config: &Config) {
+/// Logs go to stderr through a background writer thread, so a request never waits on the
+/// terminal or a pipe (lines are dropped, not queued without bound, if the reader stalls).
+fn init_tracing(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log_level));
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(writer);
     match config.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+    guard
 }
 
 fn usersig(config: &Config, args: &tim_emulator::config::UsersigArgs) -> ExitCode {
@@ -68,7 +73,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> ExitCode {
-    init_tracing(&config);
+    let _log_guard = init_tracing(&config);
     let settings = match config.settings() {
         Ok(s) => s,
         Err(e) => {
