@@ -52,7 +52,9 @@ async fn one_op(emu: &Emu, rng: &mut Lcg, ids: u64, accounts: u64, t: &mut Tally
     match rng.below(6) {
         0 | 1 => {
             let v = emu
-                .create_group(json!({"Owner_Account": user, "Type": "Public", "Name": "c", "GroupId": gid}))
+                .create_group(
+                    json!({"Owner_Account": user, "Type": "Public", "Name": "c", "GroupId": gid}),
+                )
                 .await;
             match code(&v) {
                 0 => *t.created.entry(gid).or_default() += 1,
@@ -75,7 +77,10 @@ async fn one_op(emu: &Emu, rng: &mut Lcg, ids: u64, accounts: u64, t: &mut Tally
                 .create_group(json!({"Type": "Private", "Name": "assigned"}))
                 .await;
             assert_eq!(code(&v), 0, "{v}");
-            let id = v["GroupId"].as_str().expect("an assigned GroupId").to_string();
+            let id = v["GroupId"]
+                .as_str()
+                .expect("an assigned GroupId")
+                .to_string();
             if rng.below(2) == 0 {
                 let d = emu
                     .call("group_open_http_svc/destroy_group", json!({"GroupId": id}))
@@ -117,7 +122,10 @@ async fn all_group_ids(emu: &Emu) -> Vec<String> {
             .await;
         assert_eq!(code(&v), 0, "{v}");
         let page = v["GroupIdList"].as_array().cloned().unwrap_or_default();
-        out.extend(page.iter().filter_map(|g| g["GroupId"].as_str().map(str::to_string)));
+        out.extend(
+            page.iter()
+                .filter_map(|g| g["GroupId"].as_str().map(str::to_string)),
+        );
         next = v["Next"].as_u64().unwrap_or(0);
         if next == 0 {
             let total = v["TotalCount"].as_u64().expect("TotalCount") as usize;
@@ -164,16 +172,32 @@ async fn verify(emu: &Emu, total: &Tally, ids: u64) {
         let net = total.created.get(&gid).copied().unwrap_or(0)
             - total.destroyed.get(&gid).copied().unwrap_or(0);
         let exists = unique.contains(&gid);
-        assert_eq!(net, i64::from(exists), "{gid}: creations minus destructions");
-        let info = emu.call("group_open_http_svc/get_group_info", json!({"GroupIdList": [gid]})).await;
+        assert_eq!(
+            net,
+            i64::from(exists),
+            "{gid}: creations minus destructions"
+        );
+        let info = emu
+            .call(
+                "group_open_http_svc/get_group_info",
+                json!({"GroupIdList": [gid]}),
+            )
+            .await;
         let entry_code = info["GroupInfo"][0]["ErrorCode"].as_i64();
         assert_eq!(entry_code, Some(if exists { 0 } else { 10010 }), "{info}");
     }
     let assigned: HashSet<&String> = total.assigned.iter().collect();
-    assert_eq!(assigned.len(), total.assigned.len(), "assigned IDs are never handed out twice");
+    assert_eq!(
+        assigned.len(),
+        total.assigned.len(),
+        "assigned IDs are never handed out twice"
+    );
     let kept = total.assigned.len() - total.assigned_destroyed;
     let listed_assigned = listed.iter().filter(|g| g.starts_with("@TGS#")).count();
-    assert_eq!(listed_assigned, kept, "every kept assigned group is still there");
+    assert_eq!(
+        listed_assigned, kept,
+        "every kept assigned group is still there"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

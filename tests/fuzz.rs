@@ -116,7 +116,13 @@ fn vendor_object() -> impl Strategy<Value = Value> {
 /// A create_group body that is often valid, with one field perturbed.
 fn near_valid_create() -> impl Strategy<Value = Value> {
     (
-        prop::sample::select(vec!["Public", "Private", "ChatRoom", "AVChatRoom", "BChatRoom"]),
+        prop::sample::select(vec![
+            "Public",
+            "Private",
+            "ChatRoom",
+            "AVChatRoom",
+            "BChatRoom",
+        ]),
         text(),
         prop::option::of(prop::sample::select(vec!["g1", "g2", "g3"])),
         prop::option::of(prop::sample::select(ACCOUNTS.to_vec())),
@@ -131,7 +137,10 @@ fn near_valid_create() -> impl Strategy<Value = Value> {
             if let Some(a) = owner {
                 o["Owner_Account"] = a.into();
             }
-            let list: Vec<Value> = members.iter().map(|m| json!({"Member_Account": m})).collect();
+            let list: Vec<Value> = members
+                .iter()
+                .map(|m| json!({"Member_Account": m}))
+                .collect();
             o["MemberList"] = list.into();
             if let Some((k, v)) = extra {
                 o[k] = v;
@@ -195,7 +204,10 @@ async fn snapshot(emu: &Emu) -> (Value, Value) {
     assert_eq!(code(&list), 0, "{list}");
     let items: Vec<Value> = ACCOUNTS.iter().map(|a| json!({"UserID": a})).collect();
     let check = emu
-        .call("im_open_login_svc/account_check", json!({"CheckItem": items}))
+        .call(
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": items}),
+        )
         .await;
     assert_eq!(code(&check), 0, "{check}");
     (

@@ -86,24 +86,78 @@ async fn cycle(http: &reqwest::Client, addr: SocketAddr, w: u64, k: u64) {
     let c = post(http, addr, "group_open_http_svc/create_group",
         json!({"Type": "Public", "Name": "soak", "GroupId": gid, "AppDefinedData": [{"Key": "k", "Value": "v"}]}).to_string()).await;
     assert!(matches!(code(&c), 0 | 10021), "{c}");
-    let i = post(http, addr, "group_open_http_svc/get_group_info", json!({"GroupIdList": [gid]}).to_string()).await;
+    let i = post(
+        http,
+        addr,
+        "group_open_http_svc/get_group_info",
+        json!({"GroupIdList": [gid]}).to_string(),
+    )
+    .await;
     assert_eq!(code(&i), 0, "{i}");
-    let d = post(http, addr, "group_open_http_svc/destroy_group", json!({"GroupId": gid}).to_string()).await;
+    let d = post(
+        http,
+        addr,
+        "group_open_http_svc/destroy_group",
+        json!({"GroupId": gid}).to_string(),
+    )
+    .await;
     assert!(matches!(code(&d), 0 | 10010), "{d}");
-    let a = post(http, addr, "group_open_http_svc/create_group", json!({"Type": "Private", "Name": "tmp"}).to_string()).await;
+    let a = post(
+        http,
+        addr,
+        "group_open_http_svc/create_group",
+        json!({"Type": "Private", "Name": "tmp"}).to_string(),
+    )
+    .await;
     let id = a["GroupId"].as_str().expect("an assigned ID").to_string();
-    let d = post(http, addr, "group_open_http_svc/destroy_group", json!({"GroupId": id}).to_string()).await;
+    let d = post(
+        http,
+        addr,
+        "group_open_http_svc/destroy_group",
+        json!({"GroupId": id}).to_string(),
+    )
+    .await;
     assert_eq!(code(&d), 0, "{d}");
     let user = format!("soak{w}-{}", k % 20);
-    let r = post(http, addr, "im_open_login_svc/account_import", json!({"UserID": user}).to_string()).await;
+    let r = post(
+        http,
+        addr,
+        "im_open_login_svc/account_import",
+        json!({"UserID": user}).to_string(),
+    )
+    .await;
     assert_eq!(code(&r), 0, "{r}");
-    let r = post(http, addr, "im_open_login_svc/account_check", json!({"CheckItem": [{"UserID": user}]}).to_string()).await;
+    let r = post(
+        http,
+        addr,
+        "im_open_login_svc/account_check",
+        json!({"CheckItem": [{"UserID": user}]}).to_string(),
+    )
+    .await;
     assert_eq!(code(&r), 0, "{r}");
-    let r = post(http, addr, "im_open_login_svc/account_delete", json!({"DeleteItem": [{"UserID": user}]}).to_string()).await;
+    let r = post(
+        http,
+        addr,
+        "im_open_login_svc/account_delete",
+        json!({"DeleteItem": [{"UserID": user}]}).to_string(),
+    )
+    .await;
     assert_eq!(code(&r), 0, "{r}");
-    let r = post(http, addr, "group_open_http_svc/create_group", json!({"Type": "Nope", "Name": "x"}).to_string()).await;
+    let r = post(
+        http,
+        addr,
+        "group_open_http_svc/create_group",
+        json!({"Type": "Nope", "Name": "x"}).to_string(),
+    )
+    .await;
     assert_eq!(code(&r), 10004, "{r}");
-    let r = post(http, addr, "group_open_http_svc/create_group", "{not json".to_string()).await;
+    let r = post(
+        http,
+        addr,
+        "group_open_http_svc/create_group",
+        "{not json".to_string(),
+    )
+    .await;
     assert_eq!(code(&r), 60003, "{r}");
 }
 
@@ -143,10 +197,14 @@ async fn a_million_mixed_requests_keep_memory_bounded() {
         }
     }
     for t in tasks {
-        t.await.expect("a worker finished without a failed assertion");
+        t.await
+            .expect("a worker finished without a failed assertion");
     }
     let end = rss_kib(pid);
-    println!("soak: {all:>9} requests done, RSS {:.1} MiB", end as f64 / 1024.0);
+    println!(
+        "soak: {all:>9} requests done, RSS {:.1} MiB",
+        end as f64 / 1024.0
+    );
     let warm = samples.get(1).copied().unwrap_or(end);
     assert!(
         end <= warm + 16 * 1024,

@@ -193,8 +193,9 @@ pub async fn closed_loop(
 /// Open loop: `rate` requests per second in total over `conns` connections for `duration`.
 ///
 /// Each request has a scheduled send time. Latency counts from the moment it was sent, unless the
-/// connection fell more than 1 ms behind its schedule (the previous answer was slow): then it
-/// counts from the scheduled time, so a stalled server is not hidden (coordinated omission).
+/// previous answer on its connection came in after that scheduled time (the server was slow):
+/// then it counts from the scheduled time, so a stall is not hidden (coordinated omission).
+/// Tokio's timer has 1 ms resolution, so requests due within one millisecond leave together.
 pub async fn open_loop(
     addr: SocketAddr,
     req: &Request,
@@ -213,16 +214,13 @@ pub async fn open_loop(
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::default();
             let mut due = start + offset;
+            let mut prev_done = start;
             while due < end {
                 tokio::time::sleep_until(due.into()).await;
-                let now = Instant::now();
-                let from = if now > due + Duration::from_millis(1) {
-                    due
-                } else {
-                    now
-                };
+                let from = if prev_done > due { due } else { Instant::now() };
                 let (status, body) = wire.call(&req.bytes).await?;
-                conn.latencies.push(from.elapsed().as_nanos() as u64);
+                prev_done = Instant::now();
+                conn.latencies.push((prev_done - from).as_nanos() as u64);
                 check(&mut conn, &req, status, &body);
                 due += interval;
             }

@@ -208,7 +208,15 @@ async fn throughput(a: &Args) -> (Vec<Row>, f64, f64) {
         "\"ErrorCode\":0",
     );
     let big = create(&big_group_body(), "\"ErrorCode\":0");
-    rows.push(emulator_phase(a, "create_group (20 members + custom data)", &[import], &big).await);
+    rows.push(
+        emulator_phase(
+            a,
+            "create_group (20 members + custom data)",
+            &[import],
+            &big,
+        )
+        .await,
+    );
     let (setup, read) = group_info_request(a).await;
     rows.push(emulator_phase(a, "get_group_info (1 group, 21 members)", &setup, &read).await);
     let rejected = create(
@@ -220,7 +228,10 @@ async fn throughput(a: &Args) -> (Vec<Row>, f64, f64) {
         let stats = client::closed_loop(*addr, &plain, a.connections, a.duration, None)
             .await
             .expect("peer run");
-        rows.push(row(&format!("peer {name}: same create_group request"), stats));
+        rows.push(row(
+            &format!("peer {name}: same create_group request"),
+            stats,
+        ));
     }
     let ceiling = servers::ceiling().await;
     let run = client::closed_loop(ceiling.addr, &plain, a.connections, a.duration, None);
@@ -315,9 +326,15 @@ async fn memory(a: &Args) {
     let r0 = emu.rss_kib();
     let mut marks = vec![(0u64, r0)];
     for _ in 0..2 {
-        let s = client::closed_loop(emu.addr, &req, a.connections, Duration::from_secs(3600), Some(half))
-            .await
-            .expect("memory run");
+        let s = client::closed_loop(
+            emu.addr,
+            &req,
+            a.connections,
+            Duration::from_secs(3600),
+            Some(half),
+        )
+        .await
+        .expect("memory run");
         assert_eq!(s.wrong, 0, "creations failed: {:?}", s.first_wrong);
         let done = marks.last().map_or(0, |m| m.0) + s.count;
         marks.push((done, emu.rss_kib()));
@@ -335,7 +352,10 @@ async fn memory(a: &Args) {
     }
     let (n, rss) = marks[marks.len() - 1];
     let per = rss.saturating_sub(r0) as f64 * 1024.0 / n as f64;
-    println!("  overall: {per:.0} bytes per group ({:.2} KiB)", per / 1024.0);
+    println!(
+        "  overall: {per:.0} bytes per group ({:.2} KiB)",
+        per / 1024.0
+    );
 }
 
 fn main() {

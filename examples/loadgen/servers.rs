@@ -86,7 +86,12 @@ pub async fn emulator(bin: &Path, args: &[&str]) -> (Server, Duration) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e} (run cargo build --release)", bin.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e} (run cargo build --release)",
+                bin.display()
+            )
+        });
     let server = Server { addr, child };
     wait_healthy(addr, "/_emulator/health").await;
     (server, started.elapsed())

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
+use rustc_hash::FxBuildHasher;
 
 use super::ids::assigned_id;
 use super::throttle::{DailyCounter, RateLimiter, china_day};
@@ -22,8 +23,8 @@ pub struct AppState {
     policy: Arc<AppPolicy>,
     rules: &'static RulesProfile,
     id_seed: u64,
-    accounts: DashMap<String, Account>,
-    groups: DashMap<String, Group>,
+    accounts: DashMap<String, Account, FxBuildHasher>,
+    groups: DashMap<String, Group, FxBuildHasher>,
     next_id: AtomicU64,
     next_seq: AtomicU64,
     daily: DailyCounter,
@@ -82,8 +83,8 @@ impl AppState {
             policy,
             rules,
             id_seed,
-            accounts: DashMap::new(),
-            groups: DashMap::new(),
+            accounts: DashMap::default(),
+            groups: DashMap::default(),
             next_id: AtomicU64::new(0),
             next_seq: AtomicU64::new(1),
             daily: DailyCounter::default(),
