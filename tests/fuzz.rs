@@ -12,6 +12,8 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use common::{APP, Emu, Raw, assert_envelope, code};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -123,11 +125,11 @@ fn near_valid_create() -> impl Strategy<Value = Value> {
             "AVChatRoom",
             "BChatRoom",
         ]),
-        text(),
+        prop_oneof![3 => Just("a group".to_string()), 1 => text()],
         prop::option::of(prop::sample::select(vec!["g1", "g2", "g3"])),
         prop::option::of(prop::sample::select(ACCOUNTS.to_vec())),
         prop::collection::vec(prop::sample::select(ACCOUNTS.to_vec()), 0..4),
-        prop::option::of((key(), json_value())),
+        prop::option::weighted(0.3, (key(), json_value())),
     )
         .prop_map(|(ty, name, gid, owner, members, extra)| {
             let mut o = json!({"Type": ty, "Name": name});
@@ -181,7 +183,7 @@ fn path() -> impl Strategy<Value = String> {
     ]
 }
 
-fn request() -> impl Strategy<Value = Req> {
+fn random_request() -> impl Strategy<Value = Req> {
     (
         prop_oneof![8 => Just("POST"), 1 => Just("GET"), 1 => Just("PUT")],
         path(),
@@ -194,6 +196,31 @@ fn request() -> impl Strategy<Value = Req> {
             query,
             body,
         })
+}
+
+/// A command with a body of its own shape, often valid, so that successes (and the state they
+/// change) are common enough for the rejected requests around them to be checked against.
+fn coherent_request() -> impl Strategy<Value = Req> {
+    let account = || prop::sample::select(ACCOUNTS.to_vec());
+    let gid = prop::sample::select(vec!["g1", "g2", "g3", "@TGS#2AAAAAAAA"]);
+    let pair = prop_oneof![
+        3 => near_valid_create().prop_map(|b| ("group_open_http_svc/create_group", b)),
+        1 => gid.clone().prop_map(|g| ("group_open_http_svc/destroy_group", json!({"GroupId": g}))),
+        1 => gid.prop_map(|g| ("group_open_http_svc/get_group_info", json!({"GroupIdList": [g]}))),
+        1 => account().prop_map(|a| ("im_open_login_svc/account_import", json!({"UserID": a}))),
+        1 => account().prop_map(|a| ("im_open_login_svc/account_delete", json!({"DeleteItem": [{"UserID": a}]}))),
+        1 => (key(), json_value()).prop_map(|(k, v)| ("group_open_http_svc/get_appid_group_list", json!({k: v}))),
+    ];
+    pair.prop_map(|(path, body)| Req {
+        method: "POST",
+        path: format!("/v4/{path}"),
+        query: format!("sdkappid={APP}&identifier=admin&usersig=sig"),
+        body: body.to_string().into_bytes(),
+    })
+}
+
+fn request() -> impl Strategy<Value = Req> {
+    prop_oneof![random_request(), coherent_request()]
 }
 
 /// The app's observable state: its group IDs and the status of every nameable account.
@@ -241,17 +268,28 @@ fn run_cases(cases: u32) {
         failure_persistence: None,
         ..ProptestConfig::default()
     };
+    let (oks, fails) = (AtomicU32::new(0), AtomicU32::new(0));
     proptest!(config, |(r in request())| {
         rt.block_on(async {
             let before = snapshot(&emu).await;
             let raw = send(&emu, &r).await;
             assert_envelope(&raw);
-            if code(&raw.json()) != 0 {
+            if code(&raw.json()) == 0 {
+                oks.fetch_add(1, Ordering::Relaxed);
+            } else {
+                fails.fetch_add(1, Ordering::Relaxed);
                 let after = snapshot(&emu).await;
                 assert_eq!(before, after, "a rejected request changed state: {r:?} -> {}", raw.body);
             }
         });
     });
+    // The generator must reach both outcomes, or the state check proves nothing.
+    let (oks, fails) = (oks.into_inner(), fails.into_inner());
+    eprintln!("fuzz: {oks} OK, {fails} FAIL");
+    assert!(
+        oks * 20 >= cases && fails * 4 >= cases,
+        "{oks} OK, {fails} FAIL"
+    );
 }
 
 #[test]
