@@ -181,9 +181,10 @@ async fn healthcheck_fails_when_nothing_listens() {
 }
 
 #[tokio::test]
-async fn json_logs_carry_the_request_fields_but_never_the_usersig() {
+async fn json_logs_at_debug_carry_the_request_fields_but_never_the_usersig() {
     let dir = temp_dir("logs");
-    let emu = start(&dir.join("state.json"), &["--log-format", "json"]).await;
+    let args = ["--log-format", "json", "--log-level", "debug"];
+    let emu = start(&dir.join("state.json"), &args).await;
     call(
         emu.port,
         "group_open_http_svc/create_group",

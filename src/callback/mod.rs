@@ -19,7 +19,7 @@ pub mod url;
 pub mod verdict;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -62,6 +62,11 @@ pub struct Origin<'a> {
 }
 
 impl Origin<'_> {
+    /// Whether the app has `command` switched on (so building its body is worth it).
+    pub fn is_on(&self, command: &str) -> bool {
+        self.config.is_some_and(|c| c.is_on(command))
+    }
+
     /// The outgoing request for `event`, when the app has that event switched on.
     fn outgoing<E: Event>(&self, event: &E) -> Option<Outgoing> {
         let config = self.config.filter(|c| c.is_on(E::COMMAND))?;
@@ -83,7 +88,7 @@ impl Origin<'_> {
 /// The emulator's callback machinery: the HTTP client, the after-event queue, the log.
 #[derive(Debug)]
 pub struct Callbacks {
-    client: reqwest::Client,
+    client: OnceLock<reqwest::Client>,
     queue: AfterQueue,
     log: Arc<DeliveryLog>,
 }
@@ -97,16 +102,23 @@ impl Default for Callbacks {
 impl Callbacks {
     /// A client that ignores proxy variables (callbacks go straight to the configured URL).
     pub fn new() -> Self {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .user_agent(concat!("tim-emulator/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the callback HTTP client builds with the compiled-in TLS backend");
         Self {
-            client,
+            client: OnceLock::new(),
             queue: AfterQueue::default(),
             log: Arc::default(),
         }
+    }
+
+    /// The shared HTTP client, built on first use: loading TLS roots costs start-up time and
+    /// memory that an emulator without callbacks should not pay.
+    fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .user_agent(concat!("tim-emulator/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .expect("the callback HTTP client builds with the compiled-in TLS backend")
+        })
     }
 
     /// The delivery log.
@@ -130,7 +142,7 @@ impl Callbacks {
             return Ok(());
         };
         let fail_closed = origin.config.is_some_and(|c| c.fail_closed);
-        let mut delivery = deliver::deliver(&self.client, out, self.log.next_seq()).await;
+        let mut delivery = deliver::deliver(self.client(), out, self.log.next_seq()).await;
         let (decision, result) = verdict::decide(verdict::judge(&delivery), fail_closed);
         delivery.decision = Some(decision);
         tracing::info!(
@@ -148,7 +160,7 @@ impl Callbacks {
     /// Queues an after-event, if on; never waits.
     pub fn after<E: Event>(&self, origin: Origin<'_>, event: &E) {
         if let Some(out) = origin.outgoing(event) {
-            self.queue.push(out, &self.client, &self.log);
+            self.queue.push(out, self.client(), &self.log);
         }
     }
 }

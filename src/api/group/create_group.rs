@@ -8,7 +8,7 @@ use crate::api::command::Call;
 use crate::api::envelope;
 use crate::apps::AppPolicy;
 use crate::callback::deliver::unix_ms;
-use crate::callback::events::BeforeCreateGroup;
+use crate::callback::events::{AFTER_CREATE_GROUP, BEFORE_CREATE_GROUP, BeforeCreateGroup};
 use crate::domain::create_group::{self, NewGroup};
 use crate::error::VendorError;
 use crate::store::AppState;
@@ -33,8 +33,12 @@ pub async fn handle(call: Call) -> Result<Response, VendorError> {
     let now = unix_now();
     let quota = call.app.reserve_quota(&new, now)?;
     check_sensitive_words(call.app.policy(), &new)?;
-    let event = BeforeCreateGroup::new(&new, &call.identifier, unix_ms());
     let (callbacks, origin) = (&call.emu.callbacks, callback_origin(&call));
+    if !(origin.is_on(BEFORE_CREATE_GROUP) || origin.is_on(AFTER_CREATE_GROUP)) {
+        let group_id = call.app.insert_group(new, quota, now)?;
+        return Ok(envelope::ok(Created { group_id }));
+    }
+    let event = BeforeCreateGroup::new(&new, &call.identifier, unix_ms());
     callbacks.before_create(origin, &event).await?;
     let custom = new.custom.clone();
     let group_id = call.app.insert_group(new, quota, now)?;

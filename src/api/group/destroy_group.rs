@@ -6,7 +6,7 @@ use super::{callback_origin, required_group_id};
 use crate::api::command::Call;
 use crate::api::envelope::{self, NoFields};
 use crate::callback::deliver::unix_ms;
-use crate::callback::events::AfterGroupDestroyed;
+use crate::callback::events::{AFTER_GROUP_DESTROYED, AfterGroupDestroyed};
 use crate::error::VendorError;
 
 /// Destroys `GroupId` (10010 when it does not exist), then queues the after-destroy callback.
@@ -16,7 +16,10 @@ pub fn handle(call: Call) -> Result<Response, VendorError> {
         .app
         .destroy_group(id)
         .ok_or_else(|| VendorError::GroupNotFound(id.to_string()))?;
-    let event = AfterGroupDestroyed::new(&group, unix_ms());
-    call.emu.callbacks.after(callback_origin(&call), &event);
+    let origin = callback_origin(&call);
+    if origin.is_on(AFTER_GROUP_DESTROYED) {
+        let event = AfterGroupDestroyed::new(&group, unix_ms());
+        call.emu.callbacks.after(origin, &event);
+    }
     Ok(envelope::ok(NoFields {}))
 }
