@@ -15,7 +15,11 @@ use tracing_subscriber::EnvFilter;
 fn init_tracing(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log_level));
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    // A few thousand lines of backlog is plenty; the default (128,000) preallocates megabytes.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(4096)
+        .lossy(true)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -210,4 +210,16 @@ async fn a_million_mixed_requests_keep_memory_bounded() {
         end <= warm + 16 * 1024,
         "RSS grew from {warm} KiB (warm) to {end} KiB: memory is not bounded"
     );
+    let http = reqwest::Client::new();
+    let journal: Value = http
+        .get(format!("http://{addr}/_emulator/requests"))
+        .send()
+        .await
+        .expect("journal answers")
+        .json()
+        .await
+        .expect("journal is JSON");
+    let kept = journal["entries"].as_array().map_or(0, Vec::len);
+    println!("soak: the journal keeps {kept} entries");
+    assert_eq!(kept, 1000, "the journal stays at its default bound of 1000");
 }
