@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use super::custom_data::{self, CustomEntry, CustomKind, Writer};
-use super::group::{ApplyJoinOption, Role};
+use super::group::{ApplyJoinOption, GroupProfile, Role};
 use super::json::{Object, item_object, opt_array, opt_int, opt_str};
 use crate::apps::AppPolicy;
 use crate::error::VendorError;
@@ -19,26 +19,11 @@ use crate::rules::{GroupTypeRule, RulesProfile};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NewGroup {
-    /// The owner, if any.
-    pub owner: Option<String>,
-    /// The group type's rule.
-    pub group_type: &'static GroupTypeRule,
+    /// Type, name, texts, `MaxMemberCount` (as given, or the type's default: 0 for an unlimited
+    /// type), `ApplyJoinOption`, owner and `AppDefinedData`.
+    pub profile: GroupProfile,
     /// The custom GroupId, if one was asked for.
     pub custom_id: Option<String>,
-    /// `Name`.
-    pub name: String,
-    /// `Introduction`.
-    pub introduction: String,
-    /// `Notification`.
-    pub notification: String,
-    /// `FaceUrl`.
-    pub face_url: String,
-    /// `MaxMemberCount` as given, or the type's default (0 for an unlimited type).
-    pub max_members: u32,
-    /// `ApplyJoinOption`.
-    pub apply_join: ApplyJoinOption,
-    /// `AppDefinedData`.
-    pub custom: Vec<CustomEntry>,
     /// Custom data the owner's own `MemberList` entry carries.
     pub owner_custom: Vec<CustomEntry>,
     /// The distinct members other than the owner, in request order.
@@ -59,7 +44,8 @@ pub struct NewMember {
 impl NewGroup {
     /// Every account the group will hold, owner first.
     pub fn accounts(&self) -> impl Iterator<Item = &str> {
-        self.owner
+        self.profile
+            .owner
             .as_deref()
             .into_iter()
             .chain(self.members.iter().map(|m| m.account.as_str()))
@@ -221,17 +207,20 @@ pub fn parse(
         )?;
     }
     let list = member_list(body)?;
-    let mut group = NewGroup {
-        owner: f.owner.map(str::to_string),
+    let profile = GroupProfile {
         group_type,
-        custom_id,
         name,
         introduction,
         notification,
         face_url,
         max_members,
         apply_join,
+        owner: f.owner.map(str::to_string),
         custom,
+    };
+    let mut group = NewGroup {
+        profile,
+        custom_id,
         owner_custom: Vec::new(),
         members: Vec::new(),
     };
@@ -256,10 +245,10 @@ fn add_members(
     rules: &RulesProfile,
     policy: &AppPolicy,
 ) -> Result<(), VendorError> {
-    if !list.is_empty() && !g.group_type.members_at_creation {
+    if !list.is_empty() && !g.profile.group_type.members_at_creation {
         return Err(VendorError::PermissionDenied(format!(
             "a {} group takes no MemberList at creation; members join by applying",
-            g.group_type.name
+            g.profile.group_type.name
         )));
     }
     if list.len() > rules.member_list_max {
@@ -271,11 +260,11 @@ fn add_members(
     for (i, item) in list.iter().enumerate() {
         add_member(g, item, i, rules, policy)?;
     }
-    let count = g.members.len() + usize::from(g.owner.is_some());
-    if g.max_members != 0 && count > g.max_members as usize {
+    let count = g.members.len() + usize::from(g.profile.owner.is_some());
+    if g.profile.max_members != 0 && count > g.profile.max_members as usize {
         return Err(invalid(format!(
             "the group would have {count} members (owner included) but MaxMemberCount is {}",
-            g.max_members
+            g.profile.max_members
         )));
     }
     Ok(())
@@ -301,8 +290,8 @@ fn add_member(
         }
         Some(a) => a,
     };
-    let is_owner = g.owner.as_deref() == Some(account);
-    let role = check_role(role, i, is_owner, g.group_type)?;
+    let is_owner = g.profile.owner.as_deref() == Some(account);
+    let role = check_role(role, i, is_owner, g.profile.group_type)?;
     let writer = if is_owner {
         Writer::OwnerSelf
     } else {

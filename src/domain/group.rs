@@ -77,11 +77,10 @@ pub struct Member {
     pub custom: Vec<CustomEntry>,
 }
 
-/// A stored group.
+/// What create_group sets and the reads return, apart from the ID and the members: shared by the
+/// validated request ([`NewGroup`](super::create_group::NewGroup)) and the stored [`Group`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    /// The group ID (custom or assigned).
-    pub id: String,
+pub struct GroupProfile {
     /// The group type's rule.
     pub group_type: &'static GroupTypeRule,
     /// `Name`.
@@ -98,8 +97,17 @@ pub struct Group {
     pub apply_join: ApplyJoinOption,
     /// The owner's UserID, if the group has an owner.
     pub owner: Option<String>,
-    /// The group's custom data.
+    /// The group's custom data (`AppDefinedData`).
     pub custom: Vec<CustomEntry>,
+}
+
+/// A stored group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The group ID (custom or assigned).
+    pub id: String,
+    /// Type, name, texts, limits, owner and custom data.
+    pub profile: GroupProfile,
     /// When the group was created (unix seconds).
     pub create_time: u64,
     /// Creation order within the app, for paging the group list.
@@ -111,7 +119,7 @@ pub struct Group {
 impl Group {
     /// Whether this group counts against the BChatRoom cap rather than the daily quota.
     pub fn is_bchatroom(&self) -> bool {
-        self.group_type.name == "BChatRoom"
+        self.profile.group_type.name == "BChatRoom"
     }
 }
 

@@ -113,16 +113,16 @@ impl GroupDoc {
     pub fn from_group(g: &Group) -> Self {
         Self {
             GroupId: g.id.clone(),
-            Type: g.group_type.name.to_string(),
-            Name: g.name.clone(),
-            Introduction: g.introduction.clone(),
-            Notification: g.notification.clone(),
-            FaceUrl: g.face_url.clone(),
-            MaxMemberCount: Some(g.max_members),
-            ApplyJoinOption: Some(g.apply_join.as_str().to_string()),
-            Owner_Account: g.owner.clone(),
+            Type: g.profile.group_type.name.to_string(),
+            Name: g.profile.name.clone(),
+            Introduction: g.profile.introduction.clone(),
+            Notification: g.profile.notification.clone(),
+            FaceUrl: g.profile.face_url.clone(),
+            MaxMemberCount: Some(g.profile.max_members),
+            ApplyJoinOption: Some(g.profile.apply_join.as_str().to_string()),
+            Owner_Account: g.profile.owner.clone(),
             CreateTime: Some(g.create_time),
-            AppDefinedData: g.custom.clone(),
+            AppDefinedData: g.profile.custom.clone(),
             MemberList: g.members.iter().map(MemberDoc::from_member).collect(),
         }
     }

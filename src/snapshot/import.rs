@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::document::{AppDoc, GroupDoc, MemberDoc, StateDocument, VERSION};
 use crate::domain::account::{Account, check_user_id};
 use crate::domain::custom_data::CustomEntry;
-use crate::domain::group::{ApplyJoinOption, Group, Member, Role};
+use crate::domain::group::{ApplyJoinOption, Group, GroupProfile, Member, Role};
 use crate::emulator::Emulator;
 use crate::store::AppState;
 use crate::store::throttle::unix_now;
@@ -109,8 +109,7 @@ fn build_group(doc: GroupDoc, emu: &Emulator, now: u64, seq: u64) -> Result<Grou
     let create_time = doc.CreateTime.unwrap_or(now);
     let members = build_members(doc.MemberList, create_time, rule.has_admins)?;
     check_owner(doc.Owner_Account.as_deref(), &members)?;
-    Ok(Group {
-        id: doc.GroupId,
+    let profile = GroupProfile {
         group_type: rule,
         name: doc.Name,
         introduction: doc.Introduction,
@@ -120,6 +119,10 @@ fn build_group(doc: GroupDoc, emu: &Emulator, now: u64, seq: u64) -> Result<Grou
         apply_join,
         owner: doc.Owner_Account,
         custom: doc.AppDefinedData,
+    };
+    Ok(Group {
+        id: doc.GroupId,
+        profile,
         create_time,
         seq,
         members,

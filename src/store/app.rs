@@ -168,7 +168,7 @@ impl AppState {
             day: None,
             bchatroom: false,
         };
-        if new.group_type.name == "BChatRoom" {
+        if new.profile.group_type.name == "BChatRoom" {
             let max = limits.bchatroom_max;
             let ok = self
                 .bchatrooms
@@ -206,7 +206,7 @@ impl AppState {
     ) -> Result<String, VendorError> {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let custom_id = new.custom_id.clone();
-        let id_char = new.group_type.id_char;
+        let id_char = new.profile.group_type.id_char;
         let group = build_group(new, now_unix, seq);
         let id = match custom_id {
             Some(id) => self.insert_custom(id, group)?,
@@ -279,7 +279,7 @@ impl AppState {
         let mut matching: Vec<(u64, String)> = self
             .groups
             .iter()
-            .filter(|g| type_name.is_none_or(|t| g.group_type.name == t))
+            .filter(|g| type_name.is_none_or(|t| g.profile.group_type.name == t))
             .map(|g| (g.seq, g.id.clone()))
             .collect();
         let total = matching.len();
@@ -322,7 +322,7 @@ fn sharded_map<V>() -> DashMap<String, V, FxBuildHasher> {
 
 fn build_group(new: NewGroup, now: u64, seq: u64) -> Group {
     let mut members = Vec::with_capacity(new.members.len() + 1);
-    if let Some(owner) = &new.owner {
+    if let Some(owner) = &new.profile.owner {
         members.push(Member {
             account: owner.clone(),
             role: Role::Owner,
@@ -338,15 +338,7 @@ fn build_group(new: NewGroup, now: u64, seq: u64) -> Group {
     }));
     Group {
         id: String::new(),
-        group_type: new.group_type,
-        name: new.name,
-        introduction: new.introduction,
-        notification: new.notification,
-        face_url: new.face_url,
-        max_members: new.max_members,
-        apply_join: new.apply_join,
-        owner: new.owner,
-        custom: new.custom,
+        profile: new.profile,
         create_time: now,
         seq,
         members,

@@ -40,7 +40,7 @@ pub async fn handle(call: Call) -> Result<Response, VendorError> {
     }
     let event = BeforeCreateGroup::new(&new, &call.identifier, unix_ms());
     callbacks.before_create(origin, &event).await?;
-    let custom = new.custom.clone();
+    let custom = new.profile.custom.clone();
     let group_id = call.app.insert_group(new, quota, now)?;
     callbacks.after(origin, &event.created(group_id.clone(), custom));
     Ok(envelope::ok(Created { group_id }))
@@ -50,7 +50,7 @@ fn check_accounts(call: &Call, new: &NewGroup) -> Result<(), VendorError> {
     if call.emu.auto_import_accounts {
         return Ok(());
     }
-    if let Some(owner) = &new.owner {
+    if let Some(owner) = &new.profile.owner {
         ensure_imported(&call.app, "Owner_Account", owner)?;
     }
     for m in &new.members {
@@ -70,9 +70,9 @@ fn ensure_imported(app: &AppState, field: &str, account: &str) -> Result<(), Ven
 
 fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), VendorError> {
     let fields = [
-        ("Name", &new.name),
-        ("Introduction", &new.introduction),
-        ("Notification", &new.notification),
+        ("Name", &new.profile.name),
+        ("Introduction", &new.profile.introduction),
+        ("Notification", &new.profile.notification),
     ];
     for (field, text) in fields {
         if let Some(word) = policy.sensitive_word_in(text) {

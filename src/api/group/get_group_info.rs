@@ -183,23 +183,24 @@ pub(crate) fn member_entry(m: &Member, filter: &Filter) -> MemberEntry {
 
 fn found(g: &Group, filter: &Filter) -> Entry {
     let b = |name: &str| filter.base(name);
+    let p = &g.profile;
     Entry {
         GroupId: g.id.clone(),
-        Type: b("Type").then_some(g.group_type.name),
-        Name: b("Name").then(|| g.name.clone()),
-        Introduction: b("Introduction").then(|| g.introduction.clone()),
-        Notification: b("Notification").then(|| g.notification.clone()),
-        FaceUrl: b("FaceUrl").then(|| g.face_url.clone()),
-        Owner_Account: b("Owner_Account").then(|| g.owner.clone().unwrap_or_default()),
+        Type: b("Type").then_some(p.group_type.name),
+        Name: b("Name").then(|| p.name.clone()),
+        Introduction: b("Introduction").then(|| p.introduction.clone()),
+        Notification: b("Notification").then(|| p.notification.clone()),
+        FaceUrl: b("FaceUrl").then(|| p.face_url.clone()),
+        Owner_Account: b("Owner_Account").then(|| p.owner.clone().unwrap_or_default()),
         CreateTime: b("CreateTime").then_some(g.create_time),
         LastInfoTime: b("LastInfoTime").then_some(g.create_time),
         LastMsgTime: b("LastMsgTime").then_some(0),
         NextMsgSeq: b("NextMsgSeq").then_some(1),
         MemberNum: b("MemberNum").then_some(g.members.len()),
-        MaxMemberNum: b("MaxMemberNum").then_some(g.max_members),
-        ApplyJoinOption: b("ApplyJoinOption").then_some(g.apply_join.as_str()),
+        MaxMemberNum: b("MaxMemberNum").then_some(p.max_members),
+        ApplyJoinOption: b("ApplyJoinOption").then_some(p.apply_join.as_str()),
         ShutUpAllMember: b("ShutUpAllMember").then_some("Off"),
-        AppDefinedData: filter.group_keys.as_ref().map(|k| pick(&g.custom, k)),
+        AppDefinedData: filter.group_keys.as_ref().map(|k| pick(&p.custom, k)),
         MemberList: filter
             .member_fields
             .as_ref()
