@@ -23,19 +23,12 @@ use tim_emulator::apps::{Apps, Limits};
 /// Accounts the generator names, so their status can be compared before and after.
 const ACCOUNTS: [&str; 5] = ["u1", "u2", "u3", "owner", "admin"];
 
-const COMMANDS: [&str; 11] = [
-    "group_open_http_svc/create_group",
-    "group_open_http_svc/get_group_info",
-    "group_open_http_svc/get_group_member_info",
-    "group_open_http_svc/destroy_group",
-    "group_open_http_svc/get_appid_group_list",
-    "im_open_login_svc/account_import",
-    "im_open_login_svc/multiaccount_import",
-    "im_open_login_svc/account_check",
-    "im_open_login_svc/account_delete",
-    "group_open_http_svc/no_such_command",
-    "openim/sendmsg",
-];
+/// The served commands, one unknown group command and one unserved service.
+fn commands() -> Vec<&'static str> {
+    let mut all = common::SERVED.to_vec();
+    all.extend(["group_open_http_svc/no_such_command", "openim/sendmsg"]);
+    all
+}
 
 const FIELDS: [&str; 20] = [
     "Owner_Account",
@@ -178,7 +171,7 @@ fn query() -> impl Strategy<Value = String> {
 
 fn path() -> impl Strategy<Value = String> {
     prop_oneof![
-        6 => prop::sample::select(COMMANDS.to_vec()).prop_map(str::to_string),
+        6 => prop::sample::select(commands()).prop_map(str::to_string),
         1 => "[a-z_%0-9]{0,12}(/[a-z_%0-9]{0,12}){0,3}",
     ]
 }

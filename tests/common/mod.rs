@@ -13,6 +13,19 @@ use tim_emulator::{Emulator, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
+/// Every vendor command the emulator serves, as `service/command`.
+pub const SERVED: [&str; 9] = [
+    "group_open_http_svc/create_group",
+    "group_open_http_svc/get_group_info",
+    "group_open_http_svc/get_group_member_info",
+    "group_open_http_svc/destroy_group",
+    "group_open_http_svc/get_appid_group_list",
+    "im_open_login_svc/account_import",
+    "im_open_login_svc/multiaccount_import",
+    "im_open_login_svc/account_check",
+    "im_open_login_svc/account_delete",
+];
+
 /// The sdkappid the tests use unless they say otherwise.
 pub const APP: u64 = 1_400_000_000;
 
