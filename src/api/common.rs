@@ -85,6 +85,7 @@ fn parse_sdkappid(raw: &str) -> Result<u64, VendorError> {
 struct Trace {
     body: Bytes,
     fault: Option<u64>,
+    sdkappid: Option<u64>,
 }
 
 /// The `/v4/{service}/{command}` handler: serves the request, then logs one structured line and
@@ -96,7 +97,10 @@ pub async fn vendor(State(emu): State<Shared>, req: Request) -> Response {
     let mut trace = Trace::default();
     let result = serve(&emu, &parts, body, &mut trace).await;
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let sdkappid = lenient_sdkappid(parts.uri.query());
+    // The query was parsed already unless the request failed before that.
+    let sdkappid = trace
+        .sdkappid
+        .or_else(|| lenient_sdkappid(parts.uri.query()));
     let code = result.as_ref().map_or_else(VendorError::code, |_| 0);
     // Debug, not info: one line per request costs about a fifth of a request's CPU under load
     // (formatting plus a write to stderr); `--log-level debug` or RUST_LOG brings it back.
@@ -209,6 +213,7 @@ async fn serve(
     }
     let command = route(parts)?;
     let q = CommonQuery::parse(parts.uri.query())?;
+    trace.sdkappid = Some(q.sdkappid);
     let policy = emu.apps.policy(q.sdkappid)?;
     q.check_identifier()?;
     if q.usersig.is_empty() {
