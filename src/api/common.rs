@@ -17,7 +17,7 @@ use crate::emulator::Shared;
 use crate::error::VendorError;
 use crate::journal;
 use crate::store::AppState;
-use crate::store::throttle::mono_nanos;
+use crate::store::throttle::{mono_nanos, unix_ms};
 use crate::usersig;
 
 /// The largest body the emulator reads (emulator choice: 1 MiB).
@@ -92,7 +92,7 @@ struct Trace {
 /// journals it.
 pub async fn vendor(State(emu): State<Shared>, req: Request) -> Response {
     let started = Instant::now();
-    let time_ms = unix_millis();
+    let time_ms = unix_ms();
     let (parts, body) = req.into_parts();
     let mut trace = Trace::default();
     let result = serve(&emu, &parts, body, &mut trace).await;
@@ -167,13 +167,6 @@ fn lenient_sdkappid(query: Option<&str>) -> Option<u64> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == "sdkappid")
         .and_then(|(_, v)| parse_sdkappid(&v).ok())
-}
-
-fn unix_millis() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 fn route(parts: &Parts) -> Result<Command, VendorError> {

@@ -1,7 +1,9 @@
 //! One callback exchange: POST the JSON body to the signed URL, wait at most the timeout, and
 //! describe what happened as a [`Delivery`] (never an error: failures are data here).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+
+use crate::store::throttle::unix_ms;
 
 use super::log::Delivery;
 use super::url::Target;
@@ -92,12 +94,4 @@ fn error_text(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
-}
-
-/// Unix time in milliseconds (0 if the clock is before 1970).
-pub fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }

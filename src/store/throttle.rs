@@ -22,6 +22,14 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Unix time in milliseconds (0 if the clock is before 1970).
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 /// The China Standard Time (UTC+8) day number of a unix time: the vendor's daily quotas reset
 /// at midnight Beijing time.
 pub fn china_day(unix_secs: u64) -> u64 {

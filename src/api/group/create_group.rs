@@ -7,12 +7,11 @@ use super::callback_origin;
 use crate::api::command::Call;
 use crate::api::envelope;
 use crate::apps::AppPolicy;
-use crate::callback::deliver::unix_ms;
 use crate::callback::events::{AFTER_CREATE_GROUP, BEFORE_CREATE_GROUP, BeforeCreateGroup};
 use crate::domain::create_group::{self, NewGroup};
 use crate::error::VendorError;
 use crate::store::AppState;
-use crate::store::throttle::unix_now;
+use crate::store::throttle::{unix_ms, unix_now};
 
 #[derive(Serialize)]
 struct Created {

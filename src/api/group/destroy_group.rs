@@ -5,9 +5,9 @@ use axum::response::Response;
 use super::{callback_origin, required_group_id};
 use crate::api::command::Call;
 use crate::api::envelope::{self, NoFields};
-use crate::callback::deliver::unix_ms;
 use crate::callback::events::{AFTER_GROUP_DESTROYED, AfterGroupDestroyed};
 use crate::error::VendorError;
+use crate::store::throttle::unix_ms;
 
 /// Destroys `GroupId` (10010 when it does not exist), then queues the after-destroy callback.
 pub fn handle(call: Call) -> Result<Response, VendorError> {
