@@ -2,6 +2,7 @@
 //! command, query parameters, app, caller and UserSig, rate, body size, JSON, account fields.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -10,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::command::{Call, Command};
 use crate::domain::json::{Object, type_name};
@@ -89,8 +91,23 @@ struct Trace {
 }
 
 /// The `/v4/{service}/{command}` handler: serves the request, then logs one structured line and
-/// journals it.
+/// journals it. At `debug` the request runs in a `request` span (sequential id, method, path);
+/// at the default level no span is built.
 pub async fn vendor(State(emu): State<Shared>, req: Request) -> Response {
+    let span = request_span(&req);
+    handle(emu, req).instrument(span).await
+}
+
+fn request_span(req: &Request) -> tracing::Span {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return tracing::Span::none();
+    }
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    tracing::debug_span!("request", id, method = %req.method(), path = req.uri().path())
+}
+
+async fn handle(emu: Shared, req: Request) -> Response {
     let started = Instant::now();
     let time_ms = unix_ms();
     let (parts, body) = req.into_parts();
