@@ -36,7 +36,10 @@ pub struct Entry {
     pub sdkappid: Option<u64>,
     /// The command word (last path segment), known or not.
     pub command: String,
-    /// The query string with the `usersig` value replaced by `***`.
+    /// The query string as received. It is masked when written out (`usersig=***`, see
+    /// [`redact_query`]), so the usersig never leaves the emulator, and masking costs nothing
+    /// on the request path.
+    #[serde(serialize_with = "serialize_redacted")]
     pub query: String,
     /// The body as text (lossy UTF-8), cut to [`BODY_LIMIT`] bytes.
     pub body: String,
@@ -151,20 +154,25 @@ impl Journal {
     }
 }
 
+fn serialize_redacted<S: serde::Serializer>(query: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&redact_query(query))
+}
+
 /// The query string with every `usersig` value masked (`usersig=***`), other bytes untouched.
 pub fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            let key = pair.split('=').next().unwrap_or("");
-            if key.eq_ignore_ascii_case("usersig") {
-                "usersig=***"
-            } else {
-                pair
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        let key = pair.split('=').next().unwrap_or("");
+        out.push_str(if key.eq_ignore_ascii_case("usersig") {
+            "usersig=***"
+        } else {
+            pair
+        });
+    }
+    out
 }
 
 /// The body as journal text: lossy UTF-8, cut to at most [`BODY_LIMIT`] bytes at a character
@@ -243,6 +251,18 @@ mod tests {
             "sorted and unique: {ids:?}"
         );
         assert!(ids[0] > 3000, "only recent entries survive: {ids:?}");
+    }
+
+    #[test]
+    fn a_written_entry_never_shows_the_usersig() {
+        let mut e = entry(1, "create_group", 0);
+        e.query = "sdkappid=1&usersig=secret-sig&identifier=admin".into();
+        let text = serde_json::to_string(&e).expect("entries serialize");
+        assert!(!text.contains("secret-sig"), "{text}");
+        assert!(
+            text.contains("sdkappid=1&usersig=***&identifier=admin"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The common layer of every vendor request, in SPEC §1 order: path and method, service and
 //! command, query parameters, app, caller and UserSig, rate, body size, JSON, account fields.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -45,15 +46,15 @@ impl CommonQuery {
     /// `identifier` is looked at, see [`CommonQuery::check_identifier`].
     pub fn parse(query: Option<&str>) -> Result<Self, VendorError> {
         let (mut sdkappid, mut identifier, mut usersig) = (None, None, None);
-        for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-            let slot = match k.as_ref() {
+        for (k, v) in query_pairs(query.unwrap_or("")) {
+            let slot = match decode(k).as_ref() {
                 "sdkappid" => &mut sdkappid,
                 "identifier" => &mut identifier,
                 "usersig" => &mut usersig,
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(v.into_owned());
+                *slot = Some(decode(v).into_owned());
             }
         }
         let raw = sdkappid.ok_or(VendorError::MissingSdkAppId)?;
@@ -72,6 +73,29 @@ impl CommonQuery {
         }
         Ok(())
     }
+}
+
+/// The raw `key=value` pairs of a query string (`application/x-www-form-urlencoded`), not yet
+/// decoded: only the few values the common layer reads are decoded.
+fn query_pairs(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+}
+
+/// A form-urlencoded key or value decoded (`+` is a space, `%XX` a byte, invalid UTF-8 replaced),
+/// borrowed when there is nothing to decode, which is the usual case.
+fn decode(raw: &str) -> Cow<'_, str> {
+    if !raw.bytes().any(|b| b == b'%' || b == b'+') {
+        return Cow::Borrowed(raw);
+    }
+    let spaced = raw.replace('+', " ");
+    Cow::Owned(
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 fn parse_sdkappid(raw: &str) -> Result<u64, VendorError> {
@@ -163,7 +187,7 @@ fn journal_entry(
         path: parts.uri.path().to_string(),
         sdkappid,
         command: command_word(parts).to_string(),
-        query: journal::redact_query(parts.uri.query().unwrap_or("")),
+        query: parts.uri.query().unwrap_or("").to_string(),
         body,
         body_truncated,
         body_bytes: trace.body.len(),
@@ -181,9 +205,9 @@ fn command_word(parts: &Parts) -> &str {
 /// The first `sdkappid` of the query when it is a positive integer (for logs and the journal,
 /// whatever else is wrong with the request).
 fn lenient_sdkappid(query: Option<&str>) -> Option<u64> {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .find(|(k, _)| k == "sdkappid")
-        .and_then(|(_, v)| parse_sdkappid(&v).ok())
+    query_pairs(query.unwrap_or(""))
+        .find(|(k, _)| decode(k) == "sdkappid")
+        .and_then(|(_, v)| parse_sdkappid(&decode(v)).ok())
 }
 
 fn route(parts: &Parts) -> Result<Command, VendorError> {
@@ -358,8 +382,11 @@ fn check_object_accounts(o: &Object, prefix: &str) -> Result<(), VendorError> {
 
 /// Every unmatched route: the vendor envelope (60002) for vendor-looking paths, a JSON 404 for
 /// the control plane.
-pub async fn fallback(req: Request) -> Response {
+pub async fn fallback(state: State<Shared>, req: Request) -> Response {
     let path = req.uri().path();
+    if path.starts_with("/v4/") {
+        return vendor(state, req).await;
+    }
     if path.starts_with("/_emulator") {
         let body = serde_json::json!({"error": format!("no control-plane endpoint {} {path}", req.method())});
         return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
@@ -400,6 +427,30 @@ mod tests {
                 .map_err(|e| e.code());
             assert_eq!(got, *want, "{q:?}");
         }
+    }
+
+    #[test]
+    fn query_values_are_form_decoded_only_when_needed() {
+        let table = [
+            ("abc", "abc"),
+            ("a%20b", "a b"),
+            ("a+b", "a b"),
+            ("a%2Bb", "a+b"),
+            ("%E7%BE%A4", "群"),
+            ("%FF", "\u{FFFD}"),
+            ("a=b", "a=b"),
+            ("%", "%"),
+        ];
+        for (raw, want) in table {
+            assert_eq!(decode(raw), want, "{raw}");
+        }
+        assert!(matches!(decode("plain"), Cow::Borrowed(_)));
+        let q = CommonQuery::parse(Some("%73dkappid=7&identifier=a+b&usersig=x=y&&"))
+            .expect("encoded key, plus, '=' in a value, empty pairs");
+        assert_eq!(
+            (q.sdkappid, q.identifier.as_str(), q.usersig.as_str()),
+            (7, "a b", "x=y")
+        );
     }
 
     #[test]

@@ -7,19 +7,12 @@ use serde::Serialize;
 
 use crate::error::VendorError;
 
-#[derive(Serialize)]
-#[allow(non_snake_case)]
-struct Envelope<'a, T: Serialize> {
-    ActionStatus: &'a str,
-    ErrorInfo: &'a str,
-    ErrorCode: u32,
-    #[serde(flatten)]
-    body: T,
-}
-
 /// No fields beyond the envelope.
 #[derive(Serialize)]
 pub struct NoFields {}
+
+/// The answer when an answer cannot be encoded (never expected: every body is a plain struct).
+const ENCODE_FAILED: &[u8] = br#"{"ActionStatus":"FAIL","ErrorInfo":"internal error: the answer could not be encoded","ErrorCode":10002}"#;
 
 fn json_response(bytes: Vec<u8>) -> Response {
     let mut resp = (StatusCode::OK, bytes).into_response();
@@ -30,29 +23,41 @@ fn json_response(bytes: Vec<u8>) -> Response {
     resp
 }
 
-fn encode<T: Serialize>(status: &str, info: &str, code: u32, body: T) -> Response {
-    let env = Envelope {
-        ActionStatus: status,
-        ErrorInfo: info,
-        ErrorCode: code,
-        body,
-    };
-    match serde_json::to_vec(&env) {
-        Ok(bytes) => json_response(bytes),
-        Err(_) => json_response(
-            br#"{"ActionStatus":"FAIL","ErrorInfo":"internal error: the answer could not be encoded","ErrorCode":10002}"#.to_vec(),
-        ),
+/// A successful answer with the command's fields. The envelope is written as fixed bytes and
+/// the fields are spliced in after it, which is cheaper than serde's flattening.
+pub fn ok<T: Serialize>(body: T) -> Response {
+    const PREFIX: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(PREFIX);
+    let start = out.len();
+    if serde_json::to_writer(&mut out, &body).is_err() || out.get(start) != Some(&b'{') {
+        return json_response(ENCODE_FAILED.to_vec());
     }
+    if out.len() == start + 2 {
+        out.truncate(start); // the body was `{}`: nothing to splice
+        out.push(b'}');
+    } else {
+        out[start] = b',';
+    }
+    json_response(out)
 }
 
-/// A successful answer with the command's fields.
-pub fn ok<T: Serialize>(body: T) -> Response {
-    encode("OK", "", 0, body)
+/// A failed answer: `FAIL`, the ErrorInfo and the ErrorCode.
+fn fail(info: &str, code: u32) -> Response {
+    let mut out = Vec::with_capacity(96 + info.len());
+    out.extend_from_slice(br#"{"ActionStatus":"FAIL","ErrorInfo":"#);
+    if serde_json::to_writer(&mut out, info).is_err() {
+        return json_response(ENCODE_FAILED.to_vec());
+    }
+    out.extend_from_slice(br#","ErrorCode":"#);
+    out.extend_from_slice(code.to_string().as_bytes());
+    out.push(b'}');
+    json_response(out)
 }
 
 impl IntoResponse for VendorError {
     fn into_response(self) -> Response {
-        encode("FAIL", &self.to_string(), self.code(), NoFields {})
+        fail(&self.to_string(), self.code())
     }
 }
 
@@ -79,6 +84,27 @@ mod tests {
         assert_eq!(
             body_of(resp).await,
             r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"GroupId":"g"}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_fields_is_just_the_envelope() {
+        assert_eq!(
+            body_of(ok(NoFields {})).await,
+            r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn error_info_is_escaped_as_a_json_string() {
+        let e = VendorError::InvalidParameter("Name \"群\"\n\u{1} too long".into());
+        let text = body_of(e.into_response()).await;
+        let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(v["ErrorInfo"], "Name \"群\"\n\u{1} too long");
+        assert_eq!(v["ErrorCode"], 10004);
+        assert!(
+            text.starts_with(r#"{"ActionStatus":"FAIL","ErrorInfo":"#),
+            "{text}"
         );
     }
 

@@ -8,15 +8,15 @@ pub mod envelope;
 pub mod group;
 
 use axum::Router;
-use axum::routing::any;
 
 use crate::emulator::Shared;
 
-/// Every route: the vendor API under `/v4/`, the control plane under `/_emulator/`, and a
-/// fallback that answers in the vendor envelope.
+/// Every route: the control plane under `/_emulator/`, and everything else through
+/// [`common::fallback`], which serves `/v4/...` as the vendor API (the common layer reads
+/// `{service}/{command}` itself, so no path parameters are extracted per request) and answers
+/// any other path in the vendor envelope.
 pub fn router(state: Shared) -> Router {
     Router::new()
-        .route("/v4/{service}/{command}", any(common::vendor))
         .merge(emulator::router())
         .fallback(common::fallback)
         .with_state(state)
