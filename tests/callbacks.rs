@@ -311,6 +311,21 @@ async fn a_stalled_backend_refuses_the_creation_when_failing_closed() {
     assert!(!group_exists(&emu, "cb-slow-closed").await);
 }
 
+/// With `fail_closed`, a creation whose before-create callback fails is refused with 10016 and
+/// stores nothing; returns the answer for further checks.
+async fn refused_when_failing_closed(url: &str, id: &str) -> Value {
+    let mut cb = config(url, &[BEFORE]);
+    cb.fail_closed = true;
+    let emu = emu(cb).await;
+    let v = emu.create_group(group(id)).await;
+    assert_eq!(code(&v), 10016, "{v}");
+    assert!(
+        !group_exists(&emu, id).await,
+        "a refused creation stores nothing"
+    );
+    v
+}
+
 #[tokio::test]
 async fn a_refused_connection_lets_the_creation_go_on_unless_failing_closed() {
     let url = refused_url();
@@ -321,11 +336,7 @@ async fn a_refused_connection_lets_the_creation_go_on_unless_failing_closed() {
     assert_eq!(log[0]["status"], Value::Null);
     assert!(log[0]["error"].is_string(), "{log:?}");
 
-    let mut cb = config(&url, &[BEFORE]);
-    cb.fail_closed = true;
-    let emu_closed = emu(cb).await;
-    let v = emu_closed.create_group(group("cb-refused")).await;
-    assert_eq!(code(&v), 10016, "{v}");
+    refused_when_failing_closed(&url, "cb-refused").await;
 }
 
 #[tokio::test]
@@ -334,11 +345,7 @@ async fn a_reply_that_is_not_json_lets_the_creation_go_on_unless_failing_closed(
     let emu_open = emu(config(&rx.url, &[BEFORE])).await;
     assert_eq!(code(&emu_open.create_group(group("cb-text")).await), 0);
 
-    let mut cb = config(&rx.url, &[BEFORE]);
-    cb.fail_closed = true;
-    let emu_closed = emu(cb).await;
-    let v = emu_closed.create_group(group("cb-text")).await;
-    assert_eq!(code(&v), 10016, "{v}");
+    let v = refused_when_failing_closed(&rx.url, "cb-text").await;
     assert!(v["ErrorInfo"].as_str().unwrap().contains("JSON"), "{v}");
 }
 
@@ -349,11 +356,7 @@ async fn a_non_200_reply_lets_the_creation_go_on_unless_failing_closed() {
     assert_eq!(code(&emu_open.create_group(group("cb-500")).await), 0);
     assert_eq!(deliveries(&emu_open).await[0]["status"], 500);
 
-    let mut cb = config(&rx.url, &[BEFORE]);
-    cb.fail_closed = true;
-    let emu_closed = emu(cb).await;
-    let v = emu_closed.create_group(group("cb-500")).await;
-    assert_eq!(code(&v), 10016, "{v}");
+    let v = refused_when_failing_closed(&rx.url, "cb-500").await;
     assert!(v["ErrorInfo"].as_str().unwrap().contains("500"), "{v}");
 }
 
