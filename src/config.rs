@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::apps::{Apps, CallbackConfig, LimitOverrides, Limits};
 use crate::callback::events::ALL_EVENTS;
+use crate::clock::Clock;
 use crate::emulator::Settings;
 use crate::rules::RulesProfile;
 
@@ -35,6 +36,18 @@ pub struct Config {
     /// Seed of assigned group IDs; the same seed gives the same ID sequence on every run.
     #[arg(long, env = "TIM_EMULATOR_ID_SEED")]
     pub id_seed: Option<u64>,
+
+    /// Start the emulator's clock at this unix time in milliseconds (it runs from there; see
+    /// also --clock-frozen). Every time the emulator reads comes from this clock: CreateTime,
+    /// JoinTime, the daily quota's China day, UserSig expiry, callback times. Move it later with
+    /// POST /_emulator/clock.
+    #[arg(long, env = "TIM_EMULATOR_CLOCK_START")]
+    pub clock_start: Option<u64>,
+
+    /// Freeze the clock (at --clock-start, or at the start time) until POST /_emulator/clock
+    /// moves it.
+    #[arg(long, env = "TIM_EMULATOR_CLOCK_FROZEN", value_parser = clap::builder::BoolishValueParser::new())]
+    pub clock_frozen: bool,
 
     /// Accept any account as imported (skips the 10004 "not imported" checks).
     #[arg(long, env = "TIM_EMULATOR_AUTO_IMPORT_ACCOUNTS", value_parser = clap::builder::BoolishValueParser::new())]
@@ -225,8 +238,18 @@ impl Config {
             id_seed: self.id_seed,
             auto_import_accounts: self.auto_import_accounts,
             journal_size: self.journal_size,
-            clock: crate::emulator::Clock::System,
+            clock: self.clock(),
         })
+    }
+
+    /// The clock `--clock-start` and `--clock-frozen` describe.
+    pub fn clock(&self) -> Clock {
+        match (self.clock_start, self.clock_frozen) {
+            (Some(start), true) => Clock::frozen_at(start),
+            (Some(start), false) => Clock::starting_at(start),
+            (None, true) => Clock::frozen_at(Clock::system().now_ms()),
+            (None, false) => Clock::system(),
+        }
     }
 }
 

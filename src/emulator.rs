@@ -5,30 +5,11 @@ use std::time::Instant;
 
 use crate::apps::Apps;
 use crate::callback::Callbacks;
+use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::journal::{self, Journal};
 use crate::rules::RulesProfile;
 use crate::store::Store;
-
-/// Where "now" comes from for UserSig expiry: the system clock, or a fixed instant for tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Clock {
-    /// The system clock.
-    #[default]
-    System,
-    /// Always this unix time (seconds).
-    Fixed(u64),
-}
-
-impl Clock {
-    /// The current unix time in seconds.
-    pub fn now(self) -> u64 {
-        match self {
-            Self::System => crate::store::throttle::unix_now(),
-            Self::Fixed(t) => t,
-        }
-    }
-}
 
 /// What the emulator is started with (the library's view of the command line).
 #[derive(Debug, Clone)]
@@ -41,7 +22,7 @@ pub struct Settings {
     pub id_seed: Option<u64>,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
-    /// The clock UserSig expiry is judged by.
+    /// The emulator's clock (every time it reads; see [`crate::clock`]).
     pub clock: Clock,
     /// Entries the request journal keeps (0 keeps none).
     pub journal_size: usize,
@@ -56,7 +37,7 @@ impl Settings {
             apps: Apps::zero_config(crate::apps::Limits::from_profile(rules)),
             id_seed: None,
             auto_import_accounts: false,
-            clock: Clock::System,
+            clock: Clock::system(),
             journal_size: journal::DEFAULT_CAPACITY,
         }
     }
@@ -73,7 +54,8 @@ pub struct Emulator {
     pub store: Store,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
-    /// The clock UserSig expiry is judged by.
+    /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
+    /// journal times all read it.
     pub clock: Clock,
     /// Callbacks to app backends: the HTTP client, the after-event queue, the delivery log.
     pub callbacks: Callbacks,
@@ -96,8 +78,8 @@ impl Emulator {
             store: Store::new(settings.rules, seed),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
+            callbacks: Callbacks::new(settings.clock.clone()),
             clock: settings.clock,
-            callbacks: Callbacks::new(),
             journal: Journal::new(settings.journal_size),
             faults: Faults::default(),
             started: Instant::now(),

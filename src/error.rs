@@ -67,6 +67,12 @@ pub enum VendorError {
     /// 10002: internal error, retry. Only produced through fault injection.
     #[error("{0}")]
     Internal(String),
+    /// 10002 as well: a handler panicked, which is a bug in the emulator; the value is the
+    /// request id, also in the error-level log line.
+    #[error(
+        "internal error: tim-emulator hit a bug while serving this request (request id {0}); the request may have taken effect in part. Please report it with the log line and the request journal entry"
+    )]
+    EmulatorBug(u64),
     /// 10003: the command word is not valid in `group_open_http_svc`.
     #[error("{0}")]
     InvalidCommand(String),
@@ -136,7 +142,7 @@ impl VendorError {
             Self::UnknownApp(_) => 70020,
             Self::AccountParam(_) => 70402,
             Self::AccountNotAdmin(_) => 70403,
-            Self::Internal(_) => 10002,
+            Self::Internal(_) | Self::EmulatorBug(_) => 10002,
             Self::InvalidCommand(_) => 10003,
             Self::InvalidParameter(_) => 10004,
             Self::TooManyMembers { .. } => 10005,
@@ -171,6 +177,7 @@ impl VendorError {
             Self::AccountParam(_) => "account.invalid_parameter",
             Self::AccountNotAdmin(_) => "account.not_admin",
             Self::Internal(_) => "internal",
+            Self::EmulatorBug(_) => "emulator_bug",
             Self::InvalidCommand(_) => "group.command_unknown",
             Self::InvalidParameter(_) => "invalid_parameter",
             Self::TooManyMembers { .. } => "member_list.too_many",

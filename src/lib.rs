@@ -26,6 +26,7 @@
 pub mod api;
 pub mod apps;
 pub mod callback;
+pub mod clock;
 pub mod config;
 pub mod config_file;
 pub mod domain;
@@ -46,7 +47,8 @@ use std::net::SocketAddr;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use emulator::{Clock, Emulator, Settings, Shared};
+pub use clock::Clock;
+pub use emulator::{Emulator, Settings, Shared};
 
 /// The whole HTTP application for `state`.
 pub fn build_app(state: Shared) -> Router {

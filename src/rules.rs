@@ -3,11 +3,13 @@
 //! Every limit the emulator enforces lives in one [`RulesProfile`] value so that a later profile
 //! (the vendor's current published limits) is a second table, not a hunt through the code.
 
+use crate::domain::group::GroupType;
+
 /// What the profile says about one group type.
 #[derive(Debug, PartialEq, Eq)]
 pub struct GroupTypeRule {
-    /// The type's name exactly as the vendor spells it (`Public`, `AVChatRoom`, ...).
-    pub name: &'static str,
+    /// The type (its name is the vendor's spelling: `Public`, `AVChatRoom`, ...).
+    pub kind: GroupType,
     /// The character that follows `@TGS#` in an ID the emulator assigns.
     pub id_char: char,
     /// Default and cap of `MaxMemberCount`; `None` means unlimited.
@@ -68,35 +70,35 @@ pub static DEFAULT: RulesProfile = RulesProfile {
     name: "default",
     group_types: &[
         GroupTypeRule {
-            name: "Private",
+            kind: GroupType::Private,
             id_char: '1',
             max_members: Some(200),
             members_at_creation: true,
             has_admins: false,
         },
         GroupTypeRule {
-            name: "Public",
+            kind: GroupType::Public,
             id_char: '2',
             max_members: Some(2000),
             members_at_creation: true,
             has_admins: true,
         },
         GroupTypeRule {
-            name: "ChatRoom",
+            kind: GroupType::ChatRoom,
             id_char: '3',
             max_members: Some(10000),
             members_at_creation: true,
             has_admins: true,
         },
         GroupTypeRule {
-            name: "AVChatRoom",
+            kind: GroupType::AVChatRoom,
             id_char: 'a',
             max_members: None,
             members_at_creation: false,
             has_admins: true,
         },
         GroupTypeRule {
-            name: "BChatRoom",
+            kind: GroupType::BChatRoom,
             id_char: 'b',
             max_members: None,
             members_at_creation: false,
@@ -134,13 +136,25 @@ impl RulesProfile {
 
     /// The rule of the group type spelled `name` (case-sensitive).
     pub fn group_type(&self, name: &str) -> Option<&'static GroupTypeRule> {
-        self.group_types.iter().find(|t| t.name == name)
+        self.group_types.iter().find(|t| t.name() == name)
+    }
+
+    /// The rule of `kind`, if this profile has that type.
+    pub fn rule_of(&self, kind: GroupType) -> Option<&'static GroupTypeRule> {
+        self.group_types.iter().find(|t| t.kind == kind)
     }
 
     /// The type names, joined for error messages.
     pub fn type_names(&self) -> String {
-        let names: Vec<&str> = self.group_types.iter().map(|t| t.name).collect();
+        let names: Vec<&str> = self.group_types.iter().map(|t| t.name()).collect();
         names.join(", ")
+    }
+}
+
+impl GroupTypeRule {
+    /// The type's name as the vendor spells it.
+    pub fn name(&self) -> &'static str {
+        self.kind.as_str()
     }
 }
 

@@ -35,7 +35,7 @@ async fn start_at(now: u64) -> Emu {
     let apps = config_file::parse(CONFIG, limits, false).expect("test config parses");
     let mut s = Settings::zero_config();
     s.apps = Apps::configured(apps, limits);
-    s.clock = Clock::Fixed(now);
+    s.clock = Clock::frozen_at(now * 1000);
     s.id_seed = Some(1);
     Emu::start_with(s).await
 }

@@ -1,71 +1,148 @@
-//! The vendor commands the emulator serves, looked up from `{service}/{command}`, and dispatch.
+//! What a vendor command is: its declaration ([`VendorCommand`], written once in the command's
+//! own file), the type-erased registry entry made from it ([`Command`]), and the request that
+//! reaches a handler ([`Call`]). The list of commands is [`super::registry`].
 
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::response::Response;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-use super::{account, group};
-use crate::domain::json::Object;
+use crate::domain::wire::{self, WireError};
 use crate::emulator::Shared;
 use crate::error::VendorError;
 use crate::store::AppState;
 
-/// The group service.
-pub const GROUP_SERVICE: &str = "group_open_http_svc";
-/// The account service.
-pub const ACCOUNT_SERVICE: &str = "im_open_login_svc";
-
-/// Vendor services that exist but that the emulator does not serve yet (for a clearer ErrorInfo).
-const OTHER_VENDOR_SERVICES: &[&str] = &[
-    "openim",
-    "profile",
-    "sns",
-    "all_member_push",
-    "openconfigsvr",
-    "ConfigSvc",
-    "openim_dirty_words",
-    "im_msg_audit_mgr",
-    "recentcontact",
-    "bot_account_mgr",
-    "official_account_open_http_svc",
-    "chat_room_open_http_svc",
-];
-
-/// One vendor command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// `group_open_http_svc/create_group`.
-    CreateGroup,
-    /// `group_open_http_svc/get_group_info`.
-    GetGroupInfo,
-    /// `group_open_http_svc/get_group_member_info`.
-    GetGroupMemberInfo,
-    /// `group_open_http_svc/destroy_group`.
-    DestroyGroup,
-    /// `group_open_http_svc/get_appid_group_list`.
-    GetAppidGroupList,
-    /// `im_open_login_svc/account_import`.
-    AccountImport,
-    /// `im_open_login_svc/multiaccount_import`.
-    MultiaccountImport,
-    /// `im_open_login_svc/account_check`.
-    AccountCheck,
-    /// `im_open_login_svc/account_delete`.
-    AccountDelete,
+/// A vendor service the emulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// `group_open_http_svc`: group commands (field errors 10004, non-admin caller 10007).
+    Group,
+    /// `im_open_login_svc`: account commands (field errors 70402, non-admin caller 70403).
+    Account,
 }
 
-const ALL: [Command; 9] = [
-    Command::CreateGroup,
-    Command::GetGroupInfo,
-    Command::GetGroupMemberInfo,
-    Command::DestroyGroup,
-    Command::GetAppidGroupList,
-    Command::AccountImport,
-    Command::MultiaccountImport,
-    Command::AccountCheck,
-    Command::AccountDelete,
-];
+impl Service {
+    /// Every served service.
+    pub const ALL: [Self; 2] = [Self::Group, Self::Account];
+
+    /// The service name as it appears in `/v4/{service}/{command}`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Group => "group_open_http_svc",
+            Self::Account => "im_open_login_svc",
+        }
+    }
+
+    /// The vendor error for a malformed field of this service's requests.
+    pub fn field_error(self, msg: String) -> VendorError {
+        match self {
+            Self::Group => VendorError::InvalidParameter(msg),
+            Self::Account => VendorError::AccountParam(msg),
+        }
+    }
+
+    /// The vendor error for a caller who is not an App admin.
+    fn not_admin(self, identifier: &str) -> VendorError {
+        match self {
+            Self::Group => VendorError::PermissionDenied(format!(
+                "identifier {identifier:?} is not an App admin of this app; group commands need an admin"
+            )),
+            Self::Account => VendorError::AccountNotAdmin(identifier.to_string()),
+        }
+    }
+}
+
+/// Which per-app calls-per-second limit a command draws from (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateClass {
+    /// create_group's own limit (`create_group_per_second`, 100/s by default).
+    CreateGroup,
+    /// The limit shared by every other command (`other_per_second`, 200/s by default).
+    Standard,
+}
+
+/// A vendor command, declared once in its own file: where it is served, its rate class, its
+/// request type and its handler. Registering it is one line in [`super::registry::COMMANDS`].
+pub trait VendorCommand {
+    /// The service it belongs to.
+    const SERVICE: Service;
+    /// The command word, as the vendor spells it.
+    const NAME: &'static str;
+    /// The rate limit it draws from.
+    const RATE: RateClass = RateClass::Standard;
+    /// One line for the README's endpoint table.
+    const SUMMARY: &'static str;
+    /// The request body, with the vendor's field names; every field `Option`, so `null` means
+    /// absent and the handler reports missing fields in the vendor's order of checks.
+    type Request: DeserializeOwned + Send + 'static;
+    /// Serves a request whose caller is an App admin and whose body has the right types.
+    fn handle(
+        call: Call,
+        request: Self::Request,
+    ) -> impl Future<Output = Result<Response, VendorError>> + Send;
+}
+
+/// What a handler returns, boxed so every command fits one registry.
+pub type Reply = Pin<Box<dyn Future<Output = Result<Response, VendorError>> + Send>>;
+
+/// One registry entry: a [`VendorCommand`] with its types erased.
+#[derive(Debug, Clone, Copy)]
+pub struct Command {
+    /// The service.
+    pub service: Service,
+    /// The command word.
+    pub name: &'static str,
+    /// The rate class.
+    pub rate: RateClass,
+    /// The README line.
+    pub summary: &'static str,
+    run: fn(Call) -> Reply,
+}
+
+/// The registry entry of `C`.
+pub const fn command<C: VendorCommand>() -> Command {
+    Command {
+        service: C::SERVICE,
+        name: C::NAME,
+        rate: C::RATE,
+        summary: C::SUMMARY,
+        run: run::<C>,
+    }
+}
+
+fn run<C: VendorCommand>(call: Call) -> Reply {
+    Box::pin(async move {
+        let request = parse_body::<C::Request>(&call.body, C::SERVICE)?;
+        C::handle(call, request).await
+    })
+}
+
+/// Converts a body into a command's request type; a type error is the service's field error
+/// (10004 or 70402) naming the field path.
+pub fn parse_body<T: DeserializeOwned>(body: &Value, service: Service) -> Result<T, VendorError> {
+    wire::from_value(body, "").map_err(|e: WireError| service.field_error(e.to_string()))
+}
+
+impl Command {
+    /// `service/command`.
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.service.name(), self.name)
+    }
+
+    /// Checks that the caller is an App admin (10007 for groups, 70403 for accounts), then
+    /// converts the body and runs the handler.
+    pub fn run(&self, call: Call) -> Reply {
+        if !call.app.policy().is_admin(&call.identifier) {
+            let e = self.service.not_admin(&call.identifier);
+            return Box::pin(std::future::ready(Err(e)));
+        }
+        (self.run)(call)
+    }
+}
 
 /// A request that passed the common layer: the app, the caller and the JSON body.
 #[derive(Debug)]
@@ -76,130 +153,31 @@ pub struct Call {
     pub app: Arc<AppState>,
     /// The caller's `identifier`.
     pub identifier: String,
-    /// The request body, a JSON object.
-    pub body: Object,
+    /// The request body, a JSON object (kept for hints about misspelled fields).
+    pub body: Value,
     /// The caller's address, when known.
     pub client_ip: Option<IpAddr>,
 }
 
-impl Command {
-    /// The command word as the vendor spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::CreateGroup => "create_group",
-            Self::GetGroupInfo => "get_group_info",
-            Self::GetGroupMemberInfo => "get_group_member_info",
-            Self::DestroyGroup => "destroy_group",
-            Self::GetAppidGroupList => "get_appid_group_list",
-            Self::AccountImport => "account_import",
-            Self::MultiaccountImport => "multiaccount_import",
-            Self::AccountCheck => "account_check",
-            Self::AccountDelete => "account_delete",
-        }
+impl Call {
+    /// The emulator's time in unix seconds.
+    pub fn now(&self) -> u64 {
+        self.emu.clock.now_secs()
     }
 
-    /// The command with this word, in any service (command words are unique across services).
-    pub fn by_name(name: &str) -> Option<Self> {
-        ALL.iter().copied().find(|c| c.name() == name)
+    /// The emulator's time in unix milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.emu.clock.now_ms()
     }
 
-    /// Every command word the emulator serves.
-    pub fn names() -> impl Iterator<Item = &'static str> {
-        ALL.iter().map(|c| c.name())
-    }
-
-    /// The service the command belongs to.
-    pub fn service(self) -> &'static str {
-        match self {
-            Self::AccountImport
-            | Self::MultiaccountImport
-            | Self::AccountCheck
-            | Self::AccountDelete => ACCOUNT_SERVICE,
-            _ => GROUP_SERVICE,
-        }
-    }
-
-    /// Finds the command of a `/v4/{service}/{command}` path: 60008 for an unknown service, 10003
-    /// for an unknown group command, 60008 for an unknown command of another service.
-    pub fn lookup(service: &str, command: &str) -> Result<Self, VendorError> {
-        if let Some(c) = ALL
-            .iter()
-            .find(|c| c.service() == service && c.name() == command)
-        {
-            return Ok(*c);
-        }
-        match service {
-            GROUP_SERVICE => Err(VendorError::InvalidCommand(format!(
-                "{service}/{command} is not a command tim-emulator serves; it serves create_group, get_group_info, get_group_member_info, destroy_group and get_appid_group_list"
-            ))),
-            ACCOUNT_SERVICE => Err(VendorError::UnknownService(format!(
-                "{service}/{command} is not a command tim-emulator serves; it serves account_import, multiaccount_import, account_check and account_delete"
-            ))),
-            s if OTHER_VENDOR_SERVICES.contains(&s) => Err(VendorError::UnknownService(format!(
-                "service {s:?} exists in the vendor API but tim-emulator does not serve it"
-            ))),
-            s => Err(VendorError::UnknownService(format!(
-                "service {s:?} is not a vendor service name"
-            ))),
-        }
-    }
-
-    /// Checks that the caller is an App admin (10007 for groups, 70403 for accounts), then runs.
-    pub async fn run(self, call: Call) -> Result<Response, VendorError> {
-        let is_admin = call.app.policy().is_admin(&call.identifier);
-        if !is_admin {
-            return Err(if self.service() == GROUP_SERVICE {
-                VendorError::PermissionDenied(format!(
-                    "identifier {:?} is not an App admin of this app; group commands need an admin",
-                    call.identifier
-                ))
-            } else {
-                VendorError::AccountNotAdmin(call.identifier)
-            });
-        }
-        match self {
-            Self::CreateGroup => group::create_group::handle(call).await,
-            Self::GetGroupInfo => group::get_group_info::handle(call),
-            Self::GetGroupMemberInfo => group::get_group_member_info::handle(call),
-            Self::DestroyGroup => group::destroy_group::handle(call),
-            Self::GetAppidGroupList => group::get_appid_group_list::handle(call),
-            Self::AccountImport => account::account_import::handle(call),
-            Self::MultiaccountImport => account::multiaccount_import::handle(call),
-            Self::AccountCheck => account::account_check::handle(call),
-            Self::AccountDelete => account::account_delete::handle(call),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lookup_gives_the_spec_codes_for_unknown_routes() {
-        let table = [
-            (
-                "group_open_http_svc",
-                "create_group",
-                Ok(Command::CreateGroup),
-            ),
-            (
-                "im_open_login_svc",
-                "account_check",
-                Ok(Command::AccountCheck),
-            ),
-            ("group_open_http_svc", "nope", Err(10003)),
-            ("group_open_http_svc", "account_import", Err(10003)),
-            ("im_open_login_svc", "create_group", Err(60008)),
-            ("openim", "sendmsg", Err(60008)),
-            ("nosuch", "create_group", Err(60008)),
-        ];
-        for (svc, cmd, want) in table {
-            assert_eq!(
-                Command::lookup(svc, cmd).map_err(|e| e.code()),
-                want,
-                "{svc}/{cmd}"
-            );
-        }
+    /// `value`, or the service's field error saying that `field` is required (with a hint when
+    /// the body spells it in another case).
+    pub fn required<T>(
+        &self,
+        value: Option<T>,
+        field: &str,
+        service: Service,
+    ) -> Result<T, VendorError> {
+        wire::required(value, field, &self.body).map_err(|m| service.field_error(m))
     }
 }

@@ -11,16 +11,18 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
 use serde_json::Value;
 use tracing::Instrument;
 
 use super::command::{Call, Command};
+use super::registry;
 use crate::domain::json::{Object, type_name};
 use crate::emulator::Shared;
 use crate::error::VendorError;
 use crate::journal;
 use crate::store::AppState;
-use crate::store::throttle::{mono_nanos, unix_ms};
+use crate::store::throttle::mono_nanos;
 use crate::usersig;
 
 /// The largest body the emulator reads (emulator choice: 1 MiB).
@@ -117,26 +119,49 @@ struct Trace {
 /// The `/v4/{service}/{command}` handler: serves the request, then logs one structured line and
 /// journals it. At `debug` the request runs in a `request` span (sequential id, method, path);
 /// at the default level no span is built.
+///
+/// The work runs in its own task, so a request completes (and is journaled, and its callbacks
+/// go out) even when the client gives up waiting: the real service keeps working too. A panic
+/// in a handler answers 10002 naming the request id, is logged at error level, and the
+/// emulator keeps serving.
 pub async fn vendor(State(emu): State<Shared>, req: Request) -> Response {
-    let span = request_span(&req);
-    handle(emu, req).instrument(span).await
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let span = request_span(&req, id);
+    match tokio::spawn(handle(emu, req, id).instrument(span)).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::error!(request_id = id, error = %e, "vendor request task failed");
+            VendorError::EmulatorBug(id).into_response()
+        }
+    }
 }
 
-fn request_span(req: &Request) -> tracing::Span {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
+fn request_span(req: &Request, id: u64) -> tracing::Span {
     if !tracing::enabled!(tracing::Level::DEBUG) {
         return tracing::Span::none();
     }
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
     tracing::debug_span!("request", id, method = %req.method(), path = req.uri().path())
 }
 
-async fn handle(emu: Shared, req: Request) -> Response {
+async fn handle(emu: Shared, req: Request, id: u64) -> Response {
     let started = Instant::now();
-    let time_ms = unix_ms();
+    let time_ms = emu.clock.now_ms();
     let (parts, body) = req.into_parts();
     let mut trace = Trace::default();
-    let result = serve(&emu, &parts, body, &mut trace).await;
+    let served = std::panic::AssertUnwindSafe(serve(&emu, &parts, body, &mut trace))
+        .catch_unwind()
+        .await;
+    let result = served.unwrap_or_else(|panic| {
+        let what = panic_text(panic.as_ref());
+        tracing::error!(
+            request_id = id,
+            panic = what,
+            path = parts.uri.path(),
+            "a handler panicked: this is an emulator bug"
+        );
+        Err(VendorError::EmulatorBug(id))
+    });
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     // The query was parsed already unless the request failed before that.
     let sdkappid = trace
@@ -198,6 +223,15 @@ fn journal_entry(
     }
 }
 
+/// The message of a panic payload (a `&str` or a `String`, as `panic!` makes them).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
+}
+
 fn command_word(parts: &Parts) -> &str {
     parts.uri.path().rsplit('/').next().unwrap_or("")
 }
@@ -210,7 +244,7 @@ fn lenient_sdkappid(query: Option<&str>) -> Option<u64> {
         .and_then(|(_, v)| parse_sdkappid(&decode(v)).ok())
 }
 
-fn route(parts: &Parts) -> Result<Command, VendorError> {
+fn route(parts: &Parts) -> Result<&'static Command, VendorError> {
     let path = parts.uri.path();
     let mut segs = path.strip_prefix("/v4/").unwrap_or("").split('/');
     let (Some(service), Some(command), None) = (segs.next(), segs.next(), segs.next()) else {
@@ -225,7 +259,7 @@ fn route(parts: &Parts) -> Result<Command, VendorError> {
             parts.method
         )));
     }
-    Command::lookup(service, command)
+    registry::lookup(service, command)
 }
 
 fn not_vendor_path(path: &str) -> VendorError {
@@ -254,7 +288,8 @@ async fn serve(
         return Err(VendorError::MissingUserSig);
     }
     if let Some(key) = &policy.key {
-        usersig::verify(&q.usersig, q.sdkappid, &q.identifier, key, emu.clock.now())?;
+        let now = emu.clock.now_secs();
+        usersig::verify(&q.usersig, q.sdkappid, &q.identifier, key, now)?;
     }
     apply_fault(emu, command, q.sdkappid, trace).await?;
     let app = emu.store.app(q.sdkappid, policy);
@@ -269,7 +304,7 @@ async fn serve(
         emu: emu.clone(),
         app,
         identifier: q.identifier,
-        body,
+        body: Value::Object(body),
         client_ip,
     };
     command.run(call).await
@@ -278,11 +313,11 @@ async fn serve(
 /// Waits and/or fails as the first matching fault rule says.
 async fn apply_fault(
     emu: &Shared,
-    command: Command,
+    command: &Command,
     sdkappid: u64,
     trace: &mut Trace,
 ) -> Result<(), VendorError> {
-    let Some(fault) = emu.faults.pick(command.name(), sdkappid) else {
+    let Some(fault) = emu.faults.pick(command.name, sdkappid) else {
         return Ok(());
     };
     trace.fault = Some(fault.rule_id);
@@ -298,19 +333,13 @@ async fn apply_fault(
     }
 }
 
-fn check_rate(app: &AppState, command: Command) -> Result<(), VendorError> {
-    if app.try_call(command.name(), mono_nanos()) {
+fn check_rate(app: &AppState, command: &Command) -> Result<(), VendorError> {
+    if app.try_call(command.rate, mono_nanos()) {
         return Ok(());
     }
-    let l = &app.policy().limits;
-    let per_second = if command == Command::CreateGroup {
-        l.create_group_per_second
-    } else {
-        l.other_per_second
-    };
     Err(VendorError::RateLimited {
-        command: command.name(),
-        per_second,
+        command: command.name,
+        per_second: app.rate_limit(command.rate),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod common;
 pub mod emulator;
 pub mod envelope;
 pub mod group;
+pub mod registry;
 
 use axum::Router;
 

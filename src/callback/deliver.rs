@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::store::throttle::unix_ms;
+use crate::clock::Clock;
 
 use super::log::Delivery;
 use super::url::Target;
@@ -31,8 +31,9 @@ struct Answer {
 }
 
 /// Sends `out` with `client` and records the result as delivery number `seq`.
-pub async fn deliver(client: &reqwest::Client, out: Outgoing, seq: u64) -> Delivery {
-    let time_ms = unix_ms();
+/// The time (`RequestTime`, the log's `time_ms`) is `clock`'s.
+pub async fn deliver(client: &reqwest::Client, out: Outgoing, seq: u64, clock: &Clock) -> Delivery {
+    let time_ms = clock.now_ms();
     let url = out.target.url(out.command, time_ms / 1000);
     let started = Instant::now();
     let result = tokio::time::timeout(out.timeout, exchange(client, &url, &out.body)).await;

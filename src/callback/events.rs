@@ -104,9 +104,9 @@ impl BeforeCreateGroup {
         Self {
             callback_command: BEFORE_CREATE_GROUP,
             operator_account: operator.to_string(),
-            owner_account: new.profile.owner.clone().unwrap_or_default(),
-            r#type: new.profile.group_type.name,
-            name: new.profile.name.clone(),
+            owner_account: new.group.owner.clone().unwrap_or_default(),
+            r#type: new.group.group_type.as_str(),
+            name: new.group.name.clone(),
             member_list: initial_members(new),
             event_time,
         }
@@ -134,17 +134,17 @@ impl AfterGroupDestroyed {
         Self {
             callback_command: AFTER_GROUP_DESTROYED,
             group_id: group.id.clone(),
-            r#type: group.profile.group_type.name,
-            owner_account: group.profile.owner.clone().unwrap_or_default(),
-            name: group.profile.name.clone(),
-            member_list: group.members.iter().map(|m| account(&m.account)).collect(),
+            r#type: group.group_type.as_str(),
+            owner_account: group.owner.clone().unwrap_or_default(),
+            name: group.name.clone(),
+            member_list: group.members.iter().map(|m| account(m.account())).collect(),
             event_time,
         }
     }
 }
 
 fn initial_members(new: &NewGroup) -> Vec<MemberAccount> {
-    new.members.iter().map(|m| account(&m.account)).collect()
+    new.members().map(|m| account(m.account())).collect()
 }
 
 fn account(id: &str) -> MemberAccount {

@@ -30,6 +30,7 @@ use self::log::DeliveryLog;
 use self::queue::AfterQueue;
 use self::url::Target;
 use crate::apps::CallbackConfig;
+use crate::clock::Clock;
 use crate::error::VendorError;
 
 /// A callback body that knows its command.
@@ -88,28 +89,25 @@ impl Origin<'_> {
 /// The emulator's callback machinery: the HTTP client, the after-event queue, the log.
 #[derive(Debug)]
 pub struct Callbacks {
+    clock: Clock,
     client: OnceLock<reqwest::Client>,
     queue: AfterQueue,
     log: Arc<DeliveryLog>,
 }
 
-impl Default for Callbacks {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Callbacks {
-    /// A client that ignores proxy variables (callbacks go straight to the configured URL).
-    pub fn new() -> Self {
+    /// Callbacks stamped with `clock`'s time (`RequestTime`, the log's times).
+    pub fn new(clock: Clock) -> Self {
         Self {
+            clock,
             client: OnceLock::new(),
             queue: AfterQueue::default(),
             log: Arc::default(),
         }
     }
 
-    /// The shared HTTP client, built on first use: loading TLS roots costs start-up time and
+    /// The shared HTTP client (it ignores proxy variables: callbacks go straight to the
+    /// configured URL), built on first use: loading TLS roots costs start-up time and
     /// memory that an emulator without callbacks should not pay.
     fn client(&self) -> &reqwest::Client {
         self.client.get_or_init(|| {
@@ -142,7 +140,8 @@ impl Callbacks {
             return Ok(());
         };
         let fail_closed = origin.config.is_some_and(|c| c.fail_closed);
-        let mut delivery = deliver::deliver(self.client(), out, self.log.next_seq()).await;
+        let mut delivery =
+            deliver::deliver(self.client(), out, self.log.next_seq(), &self.clock).await;
         let (decision, result) = verdict::decide(verdict::judge(&delivery), fail_closed);
         delivery.decision = Some(decision);
         tracing::info!(
@@ -160,7 +159,7 @@ impl Callbacks {
     /// Queues an after-event, if on; never waits.
     pub fn after<E: Event>(&self, origin: Origin<'_>, event: &E) {
         if let Some(out) = origin.outgoing(event) {
-            self.queue.push(out, self.client(), &self.log);
+            self.queue.push(out, self.client(), &self.log, &self.clock);
         }
     }
 }

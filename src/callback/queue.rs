@@ -12,6 +12,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::deliver::{Outgoing, deliver};
 use super::log::DeliveryLog;
+use crate::clock::Clock;
 
 /// How many after-events may wait; beyond that new ones are dropped (and counted).
 pub const QUEUE_CAPACITY: usize = 1024;
@@ -44,13 +45,19 @@ impl AfterQueue {
     }
 
     /// Queues `out` without waiting; drops it (counted, logged) when the queue is full.
-    pub fn push(&self, out: Outgoing, client: &reqwest::Client, log: &Arc<DeliveryLog>) {
+    pub fn push(
+        &self,
+        out: Outgoing,
+        client: &reqwest::Client,
+        log: &Arc<DeliveryLog>,
+        clock: &Clock,
+    ) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return self.drop_event(out.command, "no async runtime to send it from");
         };
         let tx = self.sender.get_or_init(|| {
             let (tx, rx) = mpsc::channel(self.capacity);
-            runtime.spawn(drain(rx, client.clone(), log.clone()));
+            runtime.spawn(drain(rx, client.clone(), log.clone(), clock.clone()));
             tx
         });
         if let Err(e) = tx.try_send(out) {
@@ -89,15 +96,20 @@ impl AfterQueue {
 }
 
 /// Sends queued events, at most [`CONCURRENCY`] at a time, until every sender is gone.
-async fn drain(mut rx: mpsc::Receiver<Outgoing>, client: reqwest::Client, log: Arc<DeliveryLog>) {
+async fn drain(
+    mut rx: mpsc::Receiver<Outgoing>,
+    client: reqwest::Client,
+    log: Arc<DeliveryLog>,
+    clock: Clock,
+) {
     let limit = Arc::new(Semaphore::new(CONCURRENCY));
     while let Some(out) = rx.recv().await {
         let Ok(permit) = limit.clone().acquire_owned().await else {
             break;
         };
-        let (client, log) = (client.clone(), log.clone());
+        let (client, log, clock) = (client.clone(), log.clone(), clock.clone());
         tokio::spawn(async move {
-            let delivery = deliver(&client, out, log.next_seq()).await;
+            let delivery = deliver(&client, out, log.next_seq(), &clock).await;
             tracing::debug!(
                 command = delivery.command,
                 status = delivery.status,
@@ -139,7 +151,7 @@ mod tests {
         let (client, log) = (reqwest::Client::new(), Arc::new(DeliveryLog::default()));
         // The worker cannot run between these synchronous pushes: one fits, the rest are dropped.
         for _ in 0..5 {
-            queue.push(event(), &client, &log);
+            queue.push(event(), &client, &log, &Clock::system());
         }
         assert_eq!(queue.dropped(), 4);
     }
@@ -151,6 +163,7 @@ mod tests {
             event(),
             &reqwest::Client::new(),
             &Arc::new(DeliveryLog::default()),
+            &Clock::system(),
         );
         assert_eq!(queue.dropped(), 1);
     }

@@ -1,121 +1,123 @@
 //! create_group's request, converted once into a validated [`NewGroup`] in the vendor's order.
 //!
-//! The order of checks follows SPEC §3.3 steps 2 to 5: field types; then `Name`, `Type`,
-//! `Introduction`, `Notification`, `FaceUrl`, `GroupId`, `MaxMemberCount`, `ApplyJoinOption`,
-//! `AppDefinedData`, `MemberList` is an array; then the type's creation rule (10007), the list
-//! size (10005), each member, and the member count. State checks (imported accounts, a free ID,
-//! quotas, sensitive words) need the store and happen in the handler.
+//! The order of checks follows SPEC §3.3 steps 2 to 5: field types (the typed [`Request`]); then
+//! `Name`, `Type`, `Introduction`, `Notification`, `FaceUrl`, `GroupId`, `MaxMemberCount`,
+//! `ApplyJoinOption`, `AppDefinedData`, `MemberList` is an array; then the type's creation rule
+//! (10007), the list size (10005), each member, and the member count. State checks (imported
+//! accounts, a free ID, quotas, sensitive words) need the store and happen in the handler.
 
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::custom_data::{self, CustomEntry, CustomKind, Writer};
-use super::group::{ApplyJoinOption, GroupProfile, Role};
-use super::json::{Object, item_object, opt_array, opt_int, opt_str};
+use super::custom_data::{self, CustomItem, CustomKind, Writer};
+use super::group::{ApplyJoinOption, Group, Member, Role};
+use super::wire::{self, Int};
 use crate::apps::AppPolicy;
 use crate::error::VendorError;
 use crate::rules::{GroupTypeRule, RulesProfile};
+
+/// The create_group body, with the vendor's field names (SPEC §3.1). `MemberList` stays raw
+/// JSON: that it is an array is checked after `AppDefinedData`, and its items after the 10007
+/// and 10005 rules, as §3.3 orders.
+#[derive(Debug, Default, Deserialize)]
+#[allow(non_snake_case)]
+pub struct Request {
+    /// The owner.
+    pub Owner_Account: Option<String>,
+    /// The group type.
+    pub Type: Option<String>,
+    /// A custom ID.
+    pub GroupId: Option<String>,
+    /// The name.
+    pub Name: Option<String>,
+    /// The introduction.
+    pub Introduction: Option<String>,
+    /// The notification.
+    pub Notification: Option<String>,
+    /// The avatar URL.
+    pub FaceUrl: Option<String>,
+    /// The member cap.
+    pub MaxMemberCount: Option<Int>,
+    /// How applications to join are handled.
+    pub ApplyJoinOption: Option<String>,
+    /// Group custom data.
+    pub AppDefinedData: Option<Vec<CustomItem>>,
+    /// Top-level member custom data (validated, otherwise ignored).
+    pub AppMemberDefinedData: Option<Vec<CustomItem>>,
+    /// The initial members (raw; see the type's doc).
+    pub MemberList: Option<Value>,
+}
+
+/// One `MemberList` item.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+struct MemberItem {
+    Member_Account: Option<String>,
+    Role: Option<String>,
+    AppMemberDefinedData: Option<Vec<CustomItem>>,
+}
 
 /// A create_group request that passed every stateless rule; only [`parse`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NewGroup {
-    /// Type, name, texts, `MaxMemberCount` (as given, or the type's default: 0 for an unlimited
-    /// type), `ApplyJoinOption`, owner and `AppDefinedData`.
-    pub profile: GroupProfile,
+    /// The group to store: profile, owner and members (owner first, then the distinct members
+    /// in request order); the store stamps the ID and the times.
+    pub group: Group,
     /// The custom GroupId, if one was asked for.
     pub custom_id: Option<String>,
-    /// Custom data the owner's own `MemberList` entry carries.
-    pub owner_custom: Vec<CustomEntry>,
-    /// The distinct members other than the owner, in request order.
-    pub members: Vec<NewMember>,
-}
-
-/// One member to add at creation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMember {
-    /// The member's UserID.
-    pub account: String,
-    /// `Admin` or `Member`.
-    pub role: Role,
-    /// `AppMemberDefinedData`.
-    pub custom: Vec<CustomEntry>,
 }
 
 impl NewGroup {
-    /// Every account the group will hold, owner first.
-    pub fn accounts(&self) -> impl Iterator<Item = &str> {
-        self.profile
-            .owner
-            .as_deref()
-            .into_iter()
-            .chain(self.members.iter().map(|m| m.account.as_str()))
+    /// The members other than the owner, in request order.
+    pub fn members(&self) -> impl Iterator<Item = &Member> {
+        let owner = self.group.owner.as_deref();
+        self.group
+            .members
+            .iter()
+            .filter(move |m| Some(m.account()) != owner)
     }
-}
-
-/// The fields after the type pass: each present with the right JSON type.
-struct Typed<'a> {
-    owner: Option<&'a str>,
-    group_type: Option<&'a str>,
-    group_id: Option<&'a str>,
-    name: Option<&'a str>,
-    introduction: Option<&'a str>,
-    notification: Option<&'a str>,
-    face_url: Option<&'a str>,
-    max_members: Option<i128>,
-    apply_join: Option<&'a str>,
-    custom: Option<&'a [Value]>,
-    top_member_custom: Option<&'a [Value]>,
 }
 
 fn invalid(msg: impl Into<String>) -> VendorError {
     VendorError::InvalidParameter(msg.into())
 }
 
-fn typed(body: &Object) -> Result<Typed<'_>, VendorError> {
-    let t = |e: super::json::FieldTypeError| invalid(e.to_string());
-    Ok(Typed {
-        owner: opt_str(body, "Owner_Account")
-            .map_err(t)?
-            .filter(|s| !s.is_empty()),
-        group_type: opt_str(body, "Type").map_err(t)?,
-        group_id: opt_str(body, "GroupId")
-            .map_err(t)?
-            .filter(|s| !s.is_empty()),
-        name: opt_str(body, "Name").map_err(t)?,
-        introduction: opt_str(body, "Introduction").map_err(t)?,
-        notification: opt_str(body, "Notification").map_err(t)?,
-        face_url: opt_str(body, "FaceUrl").map_err(t)?,
-        max_members: opt_int(body, "MaxMemberCount").map_err(t)?,
-        apply_join: opt_str(body, "ApplyJoinOption").map_err(t)?,
-        custom: opt_array(body, "AppDefinedData").map_err(t)?,
-        top_member_custom: opt_array(body, "AppMemberDefinedData").map_err(t)?,
-    })
-}
-
-fn within(field: &str, value: Option<&str>, max: usize) -> Result<String, VendorError> {
-    let v = value.unwrap_or("");
+fn within(field: &str, value: Option<String>, max: usize) -> Result<String, VendorError> {
+    let v = value.unwrap_or_default();
     if v.len() > max {
         return Err(invalid(format!(
             "{field} is {} bytes; at most {max} allowed",
             v.len()
         )));
     }
-    Ok(v.to_string())
+    Ok(v)
 }
 
-fn check_name(name: Option<&str>, rules: &RulesProfile) -> Result<String, VendorError> {
+fn check_name(
+    name: Option<&str>,
+    body: &Value,
+    rules: &RulesProfile,
+) -> Result<String, VendorError> {
     match name {
-        None => Err(invalid("Name is required")),
+        None => Err(invalid(wire::missing("Name", body))),
         Some("") => Err(invalid("Name must not be empty")),
-        Some(n) => within("Name", Some(n), rules.name_max_bytes),
+        Some(n) => within("Name", Some(n.to_string()), rules.name_max_bytes),
     }
 }
 
 fn check_type(
     t: Option<&str>,
+    body: &Value,
     rules: &'static RulesProfile,
 ) -> Result<&'static GroupTypeRule, VendorError> {
-    let t = t.ok_or_else(|| invalid(format!("Type is required; one of {}", rules.type_names())))?;
+    let t = t.ok_or_else(|| {
+        invalid(format!(
+            "{}; one of {}",
+            wire::missing("Type", body),
+            rules.type_names()
+        ))
+    })?;
     rules.group_type(t).ok_or_else(|| {
         invalid(format!(
             "Type {t:?} is not a group type; use one of {} (case-sensitive)",
@@ -124,7 +126,7 @@ fn check_type(
     })
 }
 
-fn check_group_id(id: Option<&str>, rules: &RulesProfile) -> Result<Option<String>, VendorError> {
+fn check_group_id(id: Option<String>, rules: &RulesProfile) -> Result<Option<String>, VendorError> {
     let Some(id) = id else { return Ok(None) };
     let max = rules.group_id_max_bytes;
     if id.len() > max {
@@ -144,17 +146,17 @@ fn check_group_id(id: Option<&str>, rules: &RulesProfile) -> Result<Option<Strin
             "GroupId must not start with {prefix:?}; that prefix marks IDs the service assigns"
         )));
     }
-    Ok(Some(id.to_string()))
+    Ok(Some(id))
 }
 
-fn check_max_members(given: Option<i128>, ty: &GroupTypeRule) -> Result<u32, VendorError> {
+fn check_max_members(given: Option<Int>, ty: &GroupTypeRule) -> Result<u32, VendorError> {
     let cap = ty.max_members.unwrap_or(u32::MAX);
-    match given {
+    match given.map(|n| n.0) {
         None => Ok(ty.max_members.unwrap_or(0)),
         Some(n) if n >= 1 && n <= i128::from(cap) => Ok(n as u32),
         Some(n) => Err(invalid(format!(
             "MaxMemberCount is {n}; a {} group takes 1 to {cap}",
-            ty.name
+            ty.name()
         ))),
     }
 }
@@ -165,27 +167,36 @@ fn check_apply_join(v: Option<&str>) -> Result<ApplyJoinOption, VendorError> {
     };
     ApplyJoinOption::parse(v).ok_or_else(|| {
         invalid(format!(
-            "ApplyJoinOption {v:?} must be FreeAccess, NeedPermission or DisableApply"
+            "ApplyJoinOption {v:?} must be {}",
+            ApplyJoinOption::choices()
         ))
     })
 }
 
-/// Converts a create_group body into a [`NewGroup`], or the first vendor error in SPEC order.
+/// Converts a create_group request into a [`NewGroup`], or the first vendor error in SPEC order.
 pub fn parse(
-    body: &Object,
+    req: Request,
+    body: &Value,
     rules: &'static RulesProfile,
     policy: &AppPolicy,
 ) -> Result<NewGroup, VendorError> {
-    let f = typed(body)?;
-    let name = check_name(f.name, rules)?;
-    let group_type = check_type(f.group_type, rules)?;
-    let introduction = within("Introduction", f.introduction, rules.introduction_max_bytes)?;
-    let notification = within("Notification", f.notification, rules.notification_max_bytes)?;
-    let face_url = within("FaceUrl", f.face_url, rules.face_url_max_bytes)?;
-    let custom_id = check_group_id(f.group_id, rules)?;
-    let max_members = check_max_members(f.max_members, group_type)?;
-    let apply_join = check_apply_join(f.apply_join)?;
-    let custom = match f.custom {
+    let name = check_name(req.Name.as_deref(), body, rules)?;
+    let rule = check_type(req.Type.as_deref(), body, rules)?;
+    let introduction = within(
+        "Introduction",
+        req.Introduction,
+        rules.introduction_max_bytes,
+    )?;
+    let notification = within(
+        "Notification",
+        req.Notification,
+        rules.notification_max_bytes,
+    )?;
+    let face_url = within("FaceUrl", req.FaceUrl, rules.face_url_max_bytes)?;
+    let custom_id = check_group_id(req.GroupId.filter(|s| !s.is_empty()), rules)?;
+    let max_members = check_max_members(req.MaxMemberCount, rule)?;
+    let apply_join = check_apply_join(req.ApplyJoinOption.as_deref())?;
+    let custom = match req.AppDefinedData {
         Some(items) => custom_data::parse(
             items,
             "AppDefinedData",
@@ -196,7 +207,7 @@ pub fn parse(
         )?,
         None => Vec::new(),
     };
-    if let Some(items) = f.top_member_custom {
+    if let Some(items) = req.AppMemberDefinedData {
         custom_data::parse(
             items,
             "AppMemberDefinedData",
@@ -206,30 +217,27 @@ pub fn parse(
             Writer::Admin,
         )?;
     }
-    let list = member_list(body)?;
-    let profile = GroupProfile {
-        group_type,
-        name,
-        introduction,
-        notification,
-        face_url,
-        max_members,
-        apply_join,
-        owner: f.owner.map(str::to_string),
-        custom,
-    };
-    let mut group = NewGroup {
-        profile,
-        custom_id,
-        owner_custom: Vec::new(),
-        members: Vec::new(),
-    };
-    add_members(&mut group, list, rules, policy)?;
-    Ok(group)
+    let list = member_list(req.MemberList.as_ref())?;
+    let mut group = Group::new(rule.kind, name);
+    group.introduction = introduction;
+    group.notification = notification;
+    group.face_url = face_url;
+    group.max_members = max_members;
+    group.apply_join = apply_join;
+    group.custom = custom;
+    let owner = req.Owner_Account.filter(|s| !s.is_empty());
+    if let Some(owner) = &owner {
+        group
+            .members
+            .push(Member::new(owner.clone(), Role::Owner, 0));
+    }
+    group.owner = owner;
+    add_members(&mut group, rule, list, rules, policy)?;
+    Ok(NewGroup { group, custom_id })
 }
 
-fn member_list(body: &Object) -> Result<&[Value], VendorError> {
-    match body.get("MemberList") {
+fn member_list(list: Option<&Value>) -> Result<&[Value], VendorError> {
+    match list {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
         Some(v) => Err(invalid(format!(
@@ -240,15 +248,16 @@ fn member_list(body: &Object) -> Result<&[Value], VendorError> {
 }
 
 fn add_members(
-    g: &mut NewGroup,
+    g: &mut Group,
+    rule: &GroupTypeRule,
     list: &[Value],
     rules: &RulesProfile,
     policy: &AppPolicy,
 ) -> Result<(), VendorError> {
-    if !list.is_empty() && !g.profile.group_type.members_at_creation {
+    if !list.is_empty() && !rule.members_at_creation {
         return Err(VendorError::PermissionDenied(format!(
             "a {} group takes no MemberList at creation; members join by applying",
-            g.profile.group_type.name
+            rule.name()
         )));
     }
     if list.len() > rules.member_list_max {
@@ -258,50 +267,47 @@ fn add_members(
         });
     }
     for (i, item) in list.iter().enumerate() {
-        add_member(g, item, i, rules, policy)?;
+        add_member(g, rule, item, i, rules, policy)?;
     }
-    let count = g.members.len() + usize::from(g.profile.owner.is_some());
-    if g.profile.max_members != 0 && count > g.profile.max_members as usize {
+    let count = g.members.len();
+    if g.max_members != 0 && count > g.max_members as usize {
         return Err(invalid(format!(
             "the group would have {count} members (owner included) but MaxMemberCount is {}",
-            g.profile.max_members
+            g.max_members
         )));
     }
     Ok(())
 }
 
 fn add_member(
-    g: &mut NewGroup,
+    g: &mut Group,
+    rule: &GroupTypeRule,
     item: &Value,
     i: usize,
     rules: &RulesProfile,
     policy: &AppPolicy,
 ) -> Result<(), VendorError> {
-    let obj = item_object(item, "MemberList", i).map_err(|e| invalid(e.to_string()))?;
-    let field = |e: super::json::FieldTypeError| invalid(format!("MemberList[{i}].{e}"));
-    let account = opt_str(obj, "Member_Account").map_err(field)?;
-    let role = opt_str(obj, "Role").map_err(field)?;
-    let custom = opt_array(obj, "AppMemberDefinedData").map_err(field)?;
-    let account = match account {
-        None | Some("") => {
+    let at = format!("MemberList[{i}]");
+    let item: MemberItem = wire::from_value(item, &at).map_err(|e| invalid(e.to_string()))?;
+    let account = match item.Member_Account {
+        Some(a) if !a.is_empty() => a,
+        _ => {
             return Err(invalid(format!(
-                "MemberList[{i}].Member_Account is required and must not be empty"
+                "{at}.Member_Account is required and must not be empty"
             )));
         }
-        Some(a) => a,
     };
-    let is_owner = g.profile.owner.as_deref() == Some(account);
-    let role = check_role(role, i, is_owner, g.profile.group_type)?;
+    let is_owner = g.owner.as_deref() == Some(account.as_str());
+    let role = check_role(item.Role.as_deref(), i, is_owner, rule)?;
     let writer = if is_owner {
         Writer::OwnerSelf
     } else {
         Writer::Admin
     };
-    let label = format!("MemberList[{i}].AppMemberDefinedData");
-    let custom = match custom {
+    let custom = match item.AppMemberDefinedData {
         Some(items) => custom_data::parse(
             items,
-            &label,
+            &format!("{at}.AppMemberDefinedData"),
             CustomKind::Member,
             rules,
             &policy.member_fields,
@@ -309,16 +315,19 @@ fn add_member(
         )?,
         None => Vec::new(),
     };
-    if is_owner {
-        if g.owner_custom.is_empty() {
-            g.owner_custom = custom;
+    match g.members.get_mut(&account) {
+        // The owner's own entry: its custom data counts (the first time it is given).
+        Some(owner) if is_owner => {
+            if owner.custom.is_empty() {
+                owner.custom = custom;
+            }
         }
-    } else if !g.members.iter().any(|m| m.account == account) {
-        g.members.push(NewMember {
-            account: account.to_string(),
-            role,
-            custom,
-        });
+        Some(_) => {} // a repeated member counts once
+        None => {
+            let mut m = Member::new(account, role, 0);
+            m.custom = custom;
+            g.members.push(m);
+        }
     }
     Ok(())
 }
@@ -336,7 +345,7 @@ fn check_role(
         ))),
         Some("Admin") if !ty.has_admins => Err(invalid(format!(
             "MemberList[{i}].Role: a {} group has no admins; leave Role out",
-            ty.name
+            ty.name()
         ))),
         Some("Admin") => Ok(Role::Admin),
         Some(other) => Err(invalid(format!(

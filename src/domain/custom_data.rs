@@ -1,9 +1,7 @@
 //! Custom data (`AppDefinedData`, `AppMemberDefinedData`): `{Key, Value}` lists and their rules.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::json::{item_object, opt_str};
 use crate::apps::FieldPolicy;
 use crate::error::VendorError;
 use crate::rules::RulesProfile;
@@ -37,10 +35,21 @@ pub enum Writer {
     OwnerSelf,
 }
 
+/// One `{Key, Value}` item as the wire gives it (both required; checked by [`parse`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CustomItem {
+    /// `Key`.
+    #[serde(rename = "Key")]
+    pub key: Option<String>,
+    /// `Value`.
+    #[serde(rename = "Value")]
+    pub value: Option<String>,
+}
+
 /// Validates a custom-data list named `field`: key and value lengths, repeats, then the app's
 /// permissions (unknown key 10004, not writable 10007, not self-writable 10008).
 pub fn parse(
-    items: &[Value],
+    items: Vec<CustomItem>,
     field: &str,
     kind: CustomKind,
     rules: &RulesProfile,
@@ -48,9 +57,10 @@ pub fn parse(
     writer: Writer,
 ) -> Result<Vec<CustomEntry>, VendorError> {
     let mut out: Vec<CustomEntry> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
+    let mut seen = rustc_hash::FxHashSet::default();
+    for (i, item) in items.into_iter().enumerate() {
         let entry = parse_entry(item, field, i, kind, rules)?;
-        if out.iter().any(|e| e.key == entry.key) {
+        if !seen.insert(entry.key.clone()) {
             return Err(invalid(format!("{field} repeats the Key {:?}", entry.key)));
         }
         check_permission(&entry.key, field, policy, writer)?;
@@ -60,17 +70,18 @@ pub fn parse(
 }
 
 fn parse_entry(
-    item: &Value,
+    item: CustomItem,
     field: &str,
     i: usize,
     kind: CustomKind,
     rules: &RulesProfile,
 ) -> Result<CustomEntry, VendorError> {
-    let obj = item_object(item, field, i).map_err(|e| invalid(e.to_string()))?;
-    let key = opt_str(obj, "Key").map_err(|e| invalid(format!("{field}[{i}].{e}")))?;
-    let value = opt_str(obj, "Value").map_err(|e| invalid(format!("{field}[{i}].{e}")))?;
-    let key = key.ok_or_else(|| invalid(format!("{field}[{i}] has no Key")))?;
-    let value = value.ok_or_else(|| invalid(format!("{field}[{i}] has no Value")))?;
+    let key = item
+        .key
+        .ok_or_else(|| invalid(format!("{field}[{i}] has no Key")))?;
+    let value = item
+        .value
+        .ok_or_else(|| invalid(format!("{field}[{i}] has no Value")))?;
     if key.is_empty() {
         return Err(invalid(format!("{field}[{i}].Key is empty")));
     }
@@ -91,10 +102,7 @@ fn parse_entry(
             "{field}[{i}].Value of Key {key:?} is {n} bytes; at most {value_max} allowed"
         )));
     }
-    Ok(CustomEntry {
-        key: key.to_string(),
-        value: value.to_string(),
-    })
+    Ok(CustomEntry { key, value })
 }
 
 fn check_permission(
@@ -130,13 +138,16 @@ mod tests {
     use super::*;
     use crate::apps::FieldPerm;
     use crate::rules::DEFAULT;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use std::collections::HashMap;
 
-    fn run(items: Value, kind: CustomKind) -> Result<Vec<CustomEntry>, u32> {
-        let arr = items.as_array().cloned().unwrap_or_default();
+    fn items(v: &Value) -> Result<Vec<CustomItem>, u32> {
+        crate::domain::wire::from_value(v, "AppDefinedData").map_err(|_| 10004)
+    }
+
+    fn run(v: Value, kind: CustomKind) -> Result<Vec<CustomEntry>, u32> {
         parse(
-            &arr,
+            items(&v)?,
             "AppDefinedData",
             kind,
             &DEFAULT,
@@ -236,7 +247,8 @@ mod tests {
         );
         let policy = FieldPolicy::Only(map);
         let check = |k: &str, w: Writer| {
-            parse(&[kv(k, "v")], "F", CustomKind::Member, &DEFAULT, &policy, w)
+            let list = items(&json!([kv(k, "v")])).expect("well-typed");
+            parse(list, "F", CustomKind::Member, &DEFAULT, &policy, w)
                 .map(|_| ())
                 .map_err(|e| e.code())
         };

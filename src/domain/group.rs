@@ -1,125 +1,298 @@
-//! A stored group and its members, as create_group leaves them and the reads return them.
+//! The stored group: the one model that commands change, reads answer from (through their
+//! response filters) and the state document serializes.
+//!
+//! Field names on the wire are the vendor's (`GroupId`, `MemberList`, `Member_Account`, ...), so a
+//! stored group reads like a get_group_info entry. Every field added after the first state-file
+//! version has a default, so older files still load; `null` reads as the default wherever older
+//! documents allowed it. Defaults follow spec §10.6: `InfoSeq` 1, `NextMsgSeq` 1, `MsgFlag`
+//! `AcceptAndNotify`, times 0; a `CreateTime`, `LastInfoTime` or `JoinTime` of 0 is filled in when
+//! the document is imported (see `snapshot`).
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::custom_data::CustomEntry;
-use crate::rules::GroupTypeRule;
+use super::members::Members;
 
-/// A member's role in a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Role {
-    /// The group's owner.
-    Owner,
-    /// An admin of the group.
-    Admin,
-    /// An ordinary member.
-    Member,
+/// Reads `null` as the type's default (older documents wrote `null` for absent values).
+pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-impl Role {
-    /// The role as the vendor spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "Owner",
-            Self::Admin => "Admin",
-            Self::Member => "Member",
+/// Declares a vendor enum spelled exactly as its variants, with `as_str`, `parse` and `ALL`.
+macro_rules! vendor_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+        pub enum $name {
+            $($(#[$vmeta])* #[allow(missing_docs)] $variant,)+
         }
-    }
-
-    /// Parses a spelled role (any of the three).
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Owner, Self::Admin, Self::Member]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
-/// How applications to join are handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum ApplyJoinOption {
-    /// Anyone may join.
-    FreeAccess,
-    /// Joining needs approval (the default).
-    NeedPermission,
-    /// No one may apply.
-    DisableApply,
-}
-
-impl ApplyJoinOption {
-    /// Every option, in the order messages list them.
-    pub const ALL: [Self; 3] = [Self::FreeAccess, Self::NeedPermission, Self::DisableApply];
-
-    /// The option as the vendor spells it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FreeAccess => "FreeAccess",
-            Self::NeedPermission => "NeedPermission",
-            Self::DisableApply => "DisableApply",
+        impl $name {
+            /// Every value, in the order messages list them.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            /// The vendor's spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => stringify!($variant),)+ }
+            }
+            /// Parses the vendor's spelling (case-sensitive).
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+            /// The spellings, joined for error messages (`A, B or C`).
+            pub fn choices() -> String {
+                let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                match names.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                    _ => names.join(""),
+                }
+            }
         }
-    }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
 
-    /// Parses the vendor spelling (case-sensitive).
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.as_str() == s)
+vendor_enum! {
+    /// A group type as the REST API spells it (SPEC §3.2). Which ones exist, and their limits,
+    /// is the rules profile's business ([`crate::rules::GroupTypeRule`]).
+    GroupType { #[default] Private, Public, ChatRoom, AVChatRoom, BChatRoom }
+}
+
+vendor_enum! {
+    /// A member's role in a group.
+    Role { Owner, Admin, #[default] Member }
+}
+
+vendor_enum! {
+    /// How applications to join are handled (`ApplyJoinOption`); `NeedPermission` by default.
+    ApplyJoinOption { FreeAccess, #[default] NeedPermission, DisableApply }
+}
+
+vendor_enum! {
+    /// Who may invite (`InviteJoinOption`, spec §14.1).
+    InviteJoinOption { #[default] FreeAccess, NeedPermission, DisableInvite }
+}
+
+vendor_enum! {
+    /// A member's message option (`MsgFlag`); `AcceptAndNotify` by default (spec §10.6).
+    MsgFlag { #[default] AcceptAndNotify, AcceptNotNotify, Discard }
+}
+
+vendor_enum! {
+    /// A vendor switch such as `MuteAllMember`: `On` or `Off` (the default).
+    Switch { On, #[default] Off }
+}
+
+impl GroupType {
+    /// Whether groups of this type count against the BChatRoom cap rather than the daily quota.
+    pub fn is_bchatroom(self) -> bool {
+        self == Self::BChatRoom
     }
 }
 
 /// One member of a stored group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Member {
-    /// The member's UserID.
-    pub account: String,
-    /// The member's role.
+    /// The member's UserID; never changes once the member exists (the member index is keyed
+    /// by it), hence private.
+    #[serde(rename = "Member_Account")]
+    account: String,
+    /// `Owner`, `Admin` or `Member`.
+    #[serde(rename = "Role", default, deserialize_with = "null_default")]
     pub role: Role,
-    /// When the member joined (unix seconds).
+    /// When the member joined (unix seconds); 0 in a document means the group's CreateTime.
+    #[serde(rename = "JoinTime", default, deserialize_with = "null_default")]
     pub join_time: u64,
+    /// The member's group card (`NameCard`), "" when unset.
+    #[serde(rename = "NameCard", default)]
+    pub name_card: String,
+    /// The member's message option.
+    #[serde(rename = "MsgFlag", default)]
+    pub msg_flag: MsgFlag,
+    /// The member's read position (`MsgSeq`).
+    #[serde(rename = "MsgSeq", default)]
+    pub msg_seq: u64,
+    /// When the member last sent a message (unix seconds, 0 never).
+    #[serde(rename = "LastSendMsgTime", default)]
+    pub last_send_msg_time: u64,
     /// The member's custom data.
+    #[serde(rename = "AppMemberDefinedData", default)]
     pub custom: Vec<CustomEntry>,
 }
 
-/// What create_group sets and the reads return, apart from the ID and the members: shared by the
-/// validated request ([`NewGroup`](super::create_group::NewGroup)) and the stored [`Group`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupProfile {
-    /// The group type's rule.
-    pub group_type: &'static GroupTypeRule,
-    /// `Name`.
-    pub name: String,
-    /// `Introduction` (empty when not given).
-    pub introduction: String,
-    /// `Notification` (empty when not given).
-    pub notification: String,
-    /// `FaceUrl` (empty when not given).
-    pub face_url: String,
-    /// `MaxMemberCount`; 0 stands for an unlimited type created without one.
-    pub max_members: u32,
-    /// `ApplyJoinOption`.
-    pub apply_join: ApplyJoinOption,
-    /// The owner's UserID, if the group has an owner.
-    pub owner: Option<String>,
-    /// The group's custom data (`AppDefinedData`).
-    pub custom: Vec<CustomEntry>,
+impl Member {
+    /// A member with default fields, joined at `join_time` (unix seconds).
+    pub fn new(account: String, role: Role, join_time: u64) -> Self {
+        Self {
+            account,
+            role,
+            join_time,
+            name_card: String::new(),
+            msg_flag: MsgFlag::AcceptAndNotify,
+            msg_seq: 0,
+            last_send_msg_time: 0,
+            custom: Vec::new(),
+        }
+    }
+
+    /// The member's UserID.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
 }
 
-/// A stored group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The stored group (spec §3.5 and §10.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Group {
     /// The group ID (custom or assigned).
+    #[serde(rename = "GroupId")]
     pub id: String,
-    /// Type, name, texts, limits, owner and custom data.
-    pub profile: GroupProfile,
+    /// The type.
+    #[serde(rename = "Type")]
+    pub group_type: GroupType,
+    /// `Name`.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// `Introduction` ("" when not given).
+    #[serde(rename = "Introduction", default)]
+    pub introduction: String,
+    /// `Notification` ("" when not given).
+    #[serde(rename = "Notification", default)]
+    pub notification: String,
+    /// `FaceUrl` ("" when not given).
+    #[serde(rename = "FaceUrl", default)]
+    pub face_url: String,
+    /// `MaxMemberCount` (read back as `MaxMemberNum`); 0 stands for an unlimited type created
+    /// without one (in a document, 0 or absent means the type's default).
+    #[serde(rename = "MaxMemberCount", default, deserialize_with = "null_default")]
+    pub max_members: u32,
+    /// `ApplyJoinOption`.
+    #[serde(rename = "ApplyJoinOption", default, deserialize_with = "null_default")]
+    pub apply_join: ApplyJoinOption,
+    /// `InviteJoinOption` as set; `None` until set, when reads show the type's default.
+    #[serde(
+        rename = "InviteJoinOption",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub invite_join: Option<InviteJoinOption>,
+    /// The owner's UserID, if the group has an owner.
+    #[serde(rename = "Owner_Account", default)]
+    pub owner: Option<String>,
     /// When the group was created (unix seconds).
+    #[serde(rename = "CreateTime", default, deserialize_with = "null_default")]
     pub create_time: u64,
-    /// Creation order within the app, for paging the group list.
+    /// The profile sequence (`InfoSeq`): 1 at creation, +1 per profile change.
+    #[serde(rename = "InfoSeq", default = "one")]
+    pub info_seq: u64,
+    /// The last profile or member-list change (unix seconds; starts at CreateTime).
+    #[serde(rename = "LastInfoTime", default)]
+    pub last_info_time: u64,
+    /// The sequence the next message gets (1 in a group without messages).
+    #[serde(rename = "NextMsgSeq", default = "one")]
+    pub next_msg_seq: u64,
+    /// When the last message was stored (unix seconds, 0 none).
+    #[serde(rename = "LastMsgTime", default)]
+    pub last_msg_time: u64,
+    /// Whether every member is muted (`MuteAllMember`).
+    #[serde(rename = "MuteAllMember", default)]
+    pub mute_all: Switch,
+    /// The group's custom data (`AppDefinedData`).
+    #[serde(rename = "AppDefinedData", default)]
+    pub custom: Vec<CustomEntry>,
+    /// The members, in join order (the owner first at creation).
+    #[serde(rename = "MemberList", default)]
+    pub members: Members,
+    /// The mute table: account → muted until (unix seconds). Kept apart from the members, so a
+    /// mute outlives leaving and re-joining (spec §10.6).
+    #[serde(
+        rename = "MutedAccounts",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub mutes: BTreeMap<String, u64>,
+    /// Creation order within the app, for paging the group list (not part of the document:
+    /// the document's order is the creation order).
+    #[serde(skip)]
     pub seq: u64,
-    /// The members, owner first.
-    pub members: Vec<Member>,
+}
+
+fn one() -> u64 {
+    1
 }
 
 impl Group {
+    /// A group of `group_type` named `name`, with every other field at its default and no
+    /// members; the store stamps the ID, the times and the creation order when it inserts it.
+    pub fn new(group_type: GroupType, name: String) -> Self {
+        Self {
+            id: String::new(),
+            group_type,
+            name,
+            introduction: String::new(),
+            notification: String::new(),
+            face_url: String::new(),
+            max_members: 0,
+            apply_join: ApplyJoinOption::NeedPermission,
+            invite_join: None,
+            owner: None,
+            create_time: 0,
+            info_seq: 1,
+            last_info_time: 0,
+            next_msg_seq: 1,
+            last_msg_time: 0,
+            mute_all: Switch::Off,
+            custom: Vec::new(),
+            members: Members::default(),
+            mutes: BTreeMap::new(),
+            seq: 0,
+        }
+    }
+
     /// Whether this group counts against the BChatRoom cap rather than the daily quota.
     pub fn is_bchatroom(&self) -> bool {
-        self.profile.group_type.name == "BChatRoom"
+        self.group_type.is_bchatroom()
+    }
+
+    /// Sets the creation time, and every time that starts with it (LastInfoTime, JoinTimes
+    /// still 0).
+    pub fn stamp_created(&mut self, now: u64) {
+        self.create_time = now;
+        self.last_info_time = now;
+        for m in self.members.iter_mut() {
+            if m.join_time == 0 {
+                m.join_time = now;
+            }
+        }
+    }
+
+    /// Records a profile change at `now`: `InfoSeq` + 1, `LastInfoTime` = now (spec §10.6).
+    pub fn profile_changed(&mut self, now: u64) {
+        self.info_seq += 1;
+        self.last_info_time = now;
+    }
+
+    /// Records a member-list change at `now`: `LastInfoTime` = now, `InfoSeq` unchanged.
+    pub fn members_changed(&mut self, now: u64) {
+        self.last_info_time = now;
+    }
+
+    /// Until when `account` is muted (unix seconds), or 0 when not muted at `now`.
+    pub fn muted_until(&self, account: &str, now: u64) -> u64 {
+        match self.mutes.get(account) {
+            Some(&until) if until > now => until,
+            _ => 0,
+        }
     }
 }
 
@@ -129,12 +302,50 @@ mod tests {
 
     #[test]
     fn spellings_round_trip() {
-        for r in [Role::Owner, Role::Admin, Role::Member] {
-            assert_eq!(Role::parse(r.as_str()), Some(r));
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
         }
         for o in ApplyJoinOption::ALL {
-            assert_eq!(ApplyJoinOption::parse(o.as_str()), Some(o));
+            assert_eq!(ApplyJoinOption::parse(o.as_str()), Some(*o));
         }
         assert_eq!(ApplyJoinOption::parse("freeaccess"), None);
+        assert_eq!(
+            ApplyJoinOption::choices(),
+            "FreeAccess, NeedPermission or DisableApply"
+        );
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let g = Group::new(GroupType::Public, "g".into());
+        assert_eq!((g.info_seq, g.next_msg_seq, g.last_msg_time), (1, 1, 0));
+        assert_eq!(g.mute_all, Switch::Off);
+        assert_eq!(g.apply_join, ApplyJoinOption::NeedPermission);
+        let m = Member::new("a".into(), Role::Member, 5);
+        assert_eq!(m.msg_flag, MsgFlag::AcceptAndNotify);
+        assert_eq!((m.msg_seq, m.last_send_msg_time), (0, 0));
+    }
+
+    #[test]
+    fn a_first_version_document_loads_with_defaults() {
+        let doc = serde_json::json!({
+            "GroupId": "g", "Type": "Public", "Name": "n", "MaxMemberCount": null,
+            "ApplyJoinOption": null, "Owner_Account": null, "CreateTime": 7,
+            "AppDefinedData": [],
+            "MemberList": [{"Member_Account": "a", "Role": null, "JoinTime": 9, "AppMemberDefinedData": []}]
+        });
+        let g: Group = serde_json::from_value(doc).expect("old documents load");
+        assert_eq!((g.info_seq, g.next_msg_seq, g.max_members), (1, 1, 0));
+        let m = g.members.get("a").expect("member");
+        assert_eq!((m.role, m.join_time), (Role::Member, 9));
+    }
+
+    #[test]
+    fn mutes_count_only_while_in_the_future() {
+        let mut g = Group::new(GroupType::Public, "g".into());
+        g.mutes.insert("a".into(), 100);
+        assert_eq!(g.muted_until("a", 99), 100);
+        assert_eq!(g.muted_until("a", 100), 0);
+        assert_eq!(g.muted_until("b", 0), 0);
     }
 }

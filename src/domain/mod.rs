@@ -8,3 +8,5 @@ pub mod create_group;
 pub mod custom_data;
 pub mod group;
 pub mod json;
+pub mod members;
+pub mod wire;

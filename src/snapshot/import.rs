@@ -1,17 +1,18 @@
 //! Turning a state document into fresh app states, checking everything first: known version,
-//! allowed apps, valid UserIDs, known group types, roles and join options, no repeated IDs,
-//! owners consistent with their member entries. Nothing here touches the live store.
+//! allowed apps, valid UserIDs, group types of the profile, roles, no repeated IDs, owners
+//! consistent with their member entries. Nothing here touches the live store. Times a document
+//! leaves out (0) are filled in: CreateTime with the import time, LastInfoTime with CreateTime,
+//! JoinTime with CreateTime.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::document::{AppDoc, GroupDoc, MemberDoc, StateDocument, VERSION};
+use super::document::{AppDoc, StateDocument, VERSION};
 use crate::domain::account::{Account, check_user_id};
 use crate::domain::custom_data::CustomEntry;
-use crate::domain::group::{ApplyJoinOption, Group, GroupProfile, Member, Role};
+use crate::domain::group::{Group, Role};
 use crate::emulator::Emulator;
 use crate::store::AppState;
-use crate::store::throttle::unix_now;
 
 /// Why a document was refused; the text names the place (`apps[0].groups[2].MemberList[1]`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,8 +23,12 @@ fn err<T>(msg: String) -> Result<T, ImportError> {
     Err(ImportError(msg))
 }
 
-/// Builds one fresh [`AppState`] per app of `doc`.
-pub(super) fn build(doc: StateDocument, emu: &Emulator) -> Result<Vec<Arc<AppState>>, ImportError> {
+/// Builds one fresh [`AppState`] per app of `doc`; `now` (unix seconds) fills absent times.
+pub(super) fn build(
+    doc: StateDocument,
+    emu: &Emulator,
+    now: u64,
+) -> Result<Vec<Arc<AppState>>, ImportError> {
     if doc.version != VERSION {
         return err(format!(
             "version {} is not supported; this emulator reads version {VERSION}",
@@ -31,7 +36,6 @@ pub(super) fn build(doc: StateDocument, emu: &Emulator) -> Result<Vec<Arc<AppSta
         ));
     }
     let mut seen = HashSet::new();
-    let now = unix_now();
     let mut apps = Vec::with_capacity(doc.apps.len());
     for (i, app) in doc.apps.into_iter().enumerate() {
         if !seen.insert(app.sdkappid) {
@@ -76,8 +80,8 @@ fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, Imp
         app.import(&a.UserID, account);
     }
     for (i, g) in doc.groups.into_iter().enumerate() {
-        let group = build_group(g, emu, now, i as u64 + 1)
-            .map_err(|e| ImportError(format!("groups[{i}]: {e}")))?;
+        let group =
+            check_group(g, emu, now).map_err(|e| ImportError(format!("groups[{i}]: {e}")))?;
         let id = group.id.clone();
         app.restore_group(group)
             .map_err(|_| ImportError(format!("groups[{i}]: GroupId {id:?} is listed twice")))?;
@@ -86,88 +90,50 @@ fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, Imp
     Ok(Arc::new(app))
 }
 
-fn build_group(doc: GroupDoc, emu: &Emulator, now: u64, seq: u64) -> Result<Group, ImportError> {
-    if doc.GroupId.is_empty() {
+fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportError> {
+    if g.id.is_empty() {
         return err("GroupId must not be empty".into());
     }
-    let Some(rule) = emu.rules.group_type(&doc.Type) else {
+    let Some(rule) = emu.rules.rule_of(g.group_type) else {
         return err(format!(
-            "Type {:?} is not a group type; use one of {}",
-            doc.Type,
+            "Type {:?} is not a group type of this rules profile; use one of {}",
+            g.group_type.as_str(),
             emu.rules.type_names()
         ));
     };
-    let apply_join = match doc.ApplyJoinOption.as_deref() {
-        None => ApplyJoinOption::NeedPermission,
-        Some(s) => ApplyJoinOption::parse(s).ok_or_else(|| {
-            ImportError(format!(
-                "ApplyJoinOption {s:?} is not FreeAccess, NeedPermission or DisableApply"
-            ))
-        })?,
-    };
-    check_keys(&doc.AppDefinedData, "AppDefinedData")?;
-    let create_time = doc.CreateTime.unwrap_or(now);
-    let members = build_members(doc.MemberList, create_time, rule.has_admins)?;
-    check_owner(doc.Owner_Account.as_deref(), &members)?;
-    let profile = GroupProfile {
-        group_type: rule,
-        name: doc.Name,
-        introduction: doc.Introduction,
-        notification: doc.Notification,
-        face_url: doc.FaceUrl,
-        max_members: doc.MaxMemberCount.unwrap_or(rule.max_members.unwrap_or(0)),
-        apply_join,
-        owner: doc.Owner_Account,
-        custom: doc.AppDefinedData,
-    };
-    Ok(Group {
-        id: doc.GroupId,
-        profile,
-        create_time,
-        seq,
-        members,
-    })
-}
-
-fn build_members(
-    docs: Vec<MemberDoc>,
-    join_default: u64,
-    has_admins: bool,
-) -> Result<Vec<Member>, ImportError> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(docs.len());
-    for (i, m) in docs.into_iter().enumerate() {
+    if g.max_members == 0 {
+        g.max_members = rule.max_members.unwrap_or(0);
+    }
+    check_keys(&g.custom, "AppDefinedData")?;
+    if g.create_time == 0 {
+        g.create_time = now;
+    }
+    if g.last_info_time == 0 {
+        g.last_info_time = g.create_time;
+    }
+    for (i, m) in g.members.iter_mut().enumerate() {
         let at = |msg: String| ImportError(format!("MemberList[{i}]: {msg}"));
-        if m.Member_Account.is_empty() {
+        if m.account().is_empty() {
             return Err(at("Member_Account must not be empty".into()));
         }
-        if !seen.insert(m.Member_Account.clone()) {
-            return Err(at(format!("{:?} is listed twice", m.Member_Account)));
-        }
-        let role = match m.Role.as_deref() {
-            None => Role::Member,
-            Some(s) => Role::parse(s)
-                .ok_or_else(|| at(format!("Role {s:?} is not Owner, Admin or Member")))?,
-        };
-        if role == Role::Admin && !has_admins {
+        if m.role == Role::Admin && !rule.has_admins {
             return Err(at("this group type has no admins".into()));
         }
-        check_keys(&m.AppMemberDefinedData, "AppMemberDefinedData").map_err(|e| at(e.0))?;
-        out.push(Member {
-            account: m.Member_Account,
-            role,
-            join_time: m.JoinTime.unwrap_or(join_default),
-            custom: m.AppMemberDefinedData,
-        });
+        check_keys(&m.custom, "AppMemberDefinedData").map_err(|e| at(e.0))?;
+        if m.join_time == 0 {
+            m.join_time = g.create_time;
+        }
     }
-    Ok(out)
+    check_owner(g.owner.as_deref(), &g)?;
+    Ok(g)
 }
 
-fn check_owner(owner: Option<&str>, members: &[Member]) -> Result<(), ImportError> {
-    let owners: Vec<&str> = members
+fn check_owner(owner: Option<&str>, g: &Group) -> Result<(), ImportError> {
+    let owners: Vec<&str> = g
+        .members
         .iter()
         .filter(|m| m.role == Role::Owner)
-        .map(|m| m.account.as_str())
+        .map(|m| m.account())
         .collect();
     match (owner, owners.as_slice()) {
         (None, []) => Ok(()),

@@ -10,7 +10,7 @@
 mod document;
 mod import;
 
-pub use document::{AccountDoc, AppDoc, GroupDoc, MemberDoc, StateDocument, VERSION};
+pub use document::{AccountDoc, AppDoc, StateDocument, VERSION};
 pub use import::ImportError;
 
 use crate::domain::json::type_name;
@@ -34,7 +34,7 @@ impl Emulator {
     /// Replaces the whole state with `doc`, or changes nothing and says what is wrong: the
     /// document is validated and built into fresh apps before the store is touched.
     pub fn import_state(&self, doc: StateDocument) -> Result<(), ImportError> {
-        let apps = import::build(doc, self)?;
+        let apps = import::build(doc, self, self.clock.now_secs())?;
         self.store.replace_all(apps);
         Ok(())
     }
@@ -51,7 +51,10 @@ pub fn parse_document(bytes: &[u8]) -> Result<StateDocument, String> {
             type_name(&value)
         ));
     }
-    serde_json::from_value(value).map_err(|e| e.to_string())
+    serde_path_to_error::deserialize(&value).map_err(|e| {
+        let at = e.path().to_string();
+        format!("{at}: {}", e.into_inner())
+    })
 }
 
 fn export_app(app: &AppState) -> AppDoc {
@@ -63,6 +66,6 @@ fn export_app(app: &AppState) -> AppDoc {
             .into_iter()
             .map(|(id, a)| AccountDoc::from_account(id, a))
             .collect(),
-        groups: app.groups().iter().map(GroupDoc::from_group).collect(),
+        groups: app.groups(),
     }
 }

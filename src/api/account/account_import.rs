@@ -1,33 +1,54 @@
 //! `im_open_login_svc/account_import`: imports one account, or updates its profile.
 
 use axum::response::Response;
+use serde::Deserialize;
 
-use super::type_error;
-use crate::api::command::Call;
+use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
 use crate::domain::account::{Account, check_user_id};
-use crate::domain::json::opt_str;
+use crate::domain::wire;
 use crate::error::VendorError;
 
-/// Imports `UserID` (or the legacy `Identifier`) with optional `Nick` and `FaceUrl`.
-pub fn handle(call: Call) -> Result<Response, VendorError> {
-    let body = &call.body;
-    let user_id = opt_str(body, "UserID").map_err(type_error)?;
-    let legacy = opt_str(body, "Identifier").map_err(type_error)?;
-    let (field, id) = match (user_id, legacy) {
-        (Some(id), _) => ("UserID", id),
-        (None, Some(id)) => ("Identifier", id),
-        (None, None) => return Err(VendorError::AccountParam("UserID is required".into())),
-    };
-    check_user_id(id, field, call.emu.rules)?;
-    let nick = opt_str(body, "Nick").map_err(type_error)?.unwrap_or("");
-    let face_url = opt_str(body, "FaceUrl").map_err(type_error)?.unwrap_or("");
-    call.app.import(
-        id,
-        Account {
-            nick: nick.to_string(),
-            face_url: face_url.to_string(),
-        },
-    );
-    Ok(envelope::ok(NoFields {}))
+/// `account_import` (SPEC §4).
+pub struct AccountImport;
+
+/// The account_import body.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+pub struct Request {
+    /// The account.
+    UserID: Option<String>,
+    /// The legacy name of `UserID` (two real SDKs send it).
+    Identifier: Option<String>,
+    /// Nickname.
+    Nick: Option<String>,
+    /// Avatar URL.
+    FaceUrl: Option<String>,
+}
+
+impl VendorCommand for AccountImport {
+    const SERVICE: Service = Service::Account;
+    const NAME: &'static str = "account_import";
+    const SUMMARY: &'static str =
+        "`UserID` (or the legacy `Identifier`), `Nick`, `FaceUrl`; importing again updates";
+    type Request = Request;
+
+    /// Imports `UserID` (or the legacy `Identifier`) with optional `Nick` and `FaceUrl`.
+    async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
+        let (field, id) = match (request.UserID, request.Identifier) {
+            (Some(id), _) => ("UserID", id),
+            (None, Some(id)) => ("Identifier", id),
+            (None, None) => {
+                let missing = wire::missing("UserID", &call.body);
+                return Err(Service::Account.field_error(missing));
+            }
+        };
+        check_user_id(&id, field, call.emu.rules)?;
+        let account = Account {
+            nick: request.Nick.unwrap_or_default(),
+            face_url: request.FaceUrl.unwrap_or_default(),
+        };
+        call.app.import(&id, account);
+        Ok(envelope::ok(NoFields {}))
+    }
 }

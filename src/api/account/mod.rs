@@ -5,27 +5,29 @@ pub mod account_delete;
 pub mod account_import;
 pub mod multiaccount_import;
 
-use serde_json::Value;
+use serde::Deserialize;
 
+use crate::api::command::{Call, Service};
 use crate::domain::account::check_user_id;
-use crate::domain::json::{FieldTypeError, Object, item_object, opt_array, opt_str};
 use crate::error::VendorError;
 use crate::rules::RulesProfile;
 
-/// A field type error of an account command is 70402.
-pub(crate) fn type_error(e: FieldTypeError) -> VendorError {
-    VendorError::AccountParam(e.to_string())
+/// One `{"UserID": ...}` item of a batch.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+pub struct UserItem {
+    /// The account.
+    UserID: Option<String>,
 }
 
-/// The batch list `field` of a body: an array of 1 to the profile's batch limit (70402).
-pub(crate) fn batch<'a>(
-    body: &'a Object,
+/// The batch list `field`: present, with 1 to the profile's batch limit items (70402).
+pub(crate) fn batch<T>(
+    call: &Call,
+    items: Option<Vec<T>>,
     field: &str,
-    rules: &RulesProfile,
-) -> Result<&'a [Value], VendorError> {
-    let items = opt_array(body, field).map_err(type_error)?;
-    let items = items.ok_or_else(|| VendorError::AccountParam(format!("{field} is required")))?;
-    let max = rules.account_batch_max;
+) -> Result<Vec<T>, VendorError> {
+    let items = call.required(items, field, Service::Account)?;
+    let max = call.emu.rules.account_batch_max;
     if items.is_empty() || items.len() > max {
         return Err(VendorError::AccountParam(format!(
             "{field} has {} items; give 1 to {max}",
@@ -36,17 +38,15 @@ pub(crate) fn batch<'a>(
 }
 
 /// The `UserID`s of `[{"UserID": ...}]` items, each checked (70402).
-pub(crate) fn user_ids<'a>(
-    items: &'a [Value],
+pub(crate) fn user_ids(
+    items: Vec<UserItem>,
     field: &str,
     rules: &RulesProfile,
-) -> Result<Vec<&'a str>, VendorError> {
+) -> Result<Vec<String>, VendorError> {
     let mut ids = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let o = item_object(item, field, i).map_err(type_error)?;
-        let label = format!("{field}[{i}].UserID");
-        let id = opt_str(o, "UserID").map_err(type_error)?.unwrap_or("");
-        check_user_id(id, &label, rules)?;
+    for (i, item) in items.into_iter().enumerate() {
+        let id = item.UserID.unwrap_or_default();
+        check_user_id(&id, &format!("{field}[{i}].UserID"), rules)?;
         ids.push(id);
     }
     Ok(ids)

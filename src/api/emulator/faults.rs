@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::reply::{ControlError, json_body};
-use crate::api::command::Command;
+use crate::api::registry;
 use crate::emulator::Shared;
 use crate::faults::{FaultRule, FaultSpec, MAX_DELAY_MS};
 
@@ -80,8 +80,8 @@ impl FaultRequest {
     /// The validated rule, or why it is refused.
     fn into_spec(self) -> Result<FaultSpec, String> {
         let command = self.command.ok_or("command is required")?;
-        if command != "*" && Command::by_name(&command).is_none() {
-            let known: Vec<&str> = Command::names().collect();
+        if command != "*" && registry::by_name(&command).is_none() {
+            let known: Vec<&str> = registry::names().collect();
             return Err(format!(
                 "command {command:?} is not served by tim-emulator; use \"*\" or one of {}",
                 known.join(", ")

@@ -2,6 +2,7 @@
 //! per concern. Refusals answer `{"error": "..."}` (see `reply`) and change nothing.
 
 mod callbacks;
+mod clock;
 mod faults;
 mod health;
 mod reply;
@@ -19,6 +20,10 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/_emulator/health", strict(get(health::get)))
         .route("/_emulator/reset", strict(post(reset::post)))
+        .route(
+            "/_emulator/clock",
+            strict(get(clock::get).post(clock::post)),
+        )
         .route("/_emulator/state", strict(get(state::get).put(state::put)))
         .route(
             "/_emulator/requests",

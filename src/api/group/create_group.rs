@@ -4,14 +4,50 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::callback_origin;
-use crate::api::command::Call;
+use crate::api::command::{Call, RateClass, Service, VendorCommand};
 use crate::api::envelope;
 use crate::apps::AppPolicy;
 use crate::callback::events::{AFTER_CREATE_GROUP, BEFORE_CREATE_GROUP, BeforeCreateGroup};
-use crate::domain::create_group::{self, NewGroup};
+use crate::domain::create_group::{self, NewGroup, Request};
 use crate::error::VendorError;
 use crate::store::AppState;
-use crate::store::throttle::{unix_ms, unix_now};
+
+/// `create_group` (SPEC §3).
+pub struct CreateGroup;
+
+impl VendorCommand for CreateGroup {
+    const SERVICE: Service = Service::Group;
+    const NAME: &'static str = "create_group";
+    const RATE: RateClass = RateClass::CreateGroup;
+    const SUMMARY: &'static str = "every rule of the vendor page (see *Fidelity notes*)";
+    type Request = Request;
+
+    /// Creates a group (SPEC §3.3, steps 2 to 8): the before-create callback may veto it after
+    /// every other check; the after-create callback is queued once it is stored.
+    async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
+        let new = create_group::parse(request, &call.body, call.emu.rules, call.app.policy())?;
+        check_accounts(&call, &new)?;
+        if let Some(id) = &new.custom_id
+            && call.app.group_exists(id)
+        {
+            return Err(VendorError::GroupIdInUse(id.clone()));
+        }
+        let now = call.now();
+        let quota = call.app.reserve_quota(new.group.group_type, now)?;
+        check_sensitive_words(call.app.policy(), &new)?;
+        let (callbacks, origin) = (&call.emu.callbacks, callback_origin(&call));
+        if !(origin.is_on(BEFORE_CREATE_GROUP) || origin.is_on(AFTER_CREATE_GROUP)) {
+            let group_id = call.app.insert_group(new, quota, now)?;
+            return Ok(envelope::ok(Created { group_id }));
+        }
+        let event = BeforeCreateGroup::new(&new, &call.identifier, call.now_ms());
+        callbacks.before_create(origin, &event).await?;
+        let custom = new.group.custom.clone();
+        let group_id = call.app.insert_group(new, quota, now)?;
+        callbacks.after(origin, &event.created(group_id.clone(), custom));
+        Ok(envelope::ok(Created { group_id }))
+    }
+}
 
 #[derive(Serialize)]
 struct Created {
@@ -19,41 +55,15 @@ struct Created {
     group_id: String,
 }
 
-/// Creates a group (SPEC §3.3, steps 2 to 8): the before-create callback may veto it after
-/// every other check; the after-create callback is queued once it is stored.
-pub async fn handle(call: Call) -> Result<Response, VendorError> {
-    let new = create_group::parse(&call.body, call.emu.rules, call.app.policy())?;
-    check_accounts(&call, &new)?;
-    if let Some(id) = &new.custom_id
-        && call.app.group_exists(id)
-    {
-        return Err(VendorError::GroupIdInUse(id.clone()));
-    }
-    let now = unix_now();
-    let quota = call.app.reserve_quota(&new, now)?;
-    check_sensitive_words(call.app.policy(), &new)?;
-    let (callbacks, origin) = (&call.emu.callbacks, callback_origin(&call));
-    if !(origin.is_on(BEFORE_CREATE_GROUP) || origin.is_on(AFTER_CREATE_GROUP)) {
-        let group_id = call.app.insert_group(new, quota, now)?;
-        return Ok(envelope::ok(Created { group_id }));
-    }
-    let event = BeforeCreateGroup::new(&new, &call.identifier, unix_ms());
-    callbacks.before_create(origin, &event).await?;
-    let custom = new.profile.custom.clone();
-    let group_id = call.app.insert_group(new, quota, now)?;
-    callbacks.after(origin, &event.created(group_id.clone(), custom));
-    Ok(envelope::ok(Created { group_id }))
-}
-
 fn check_accounts(call: &Call, new: &NewGroup) -> Result<(), VendorError> {
     if call.emu.auto_import_accounts {
         return Ok(());
     }
-    if let Some(owner) = &new.profile.owner {
+    if let Some(owner) = &new.group.owner {
         ensure_imported(&call.app, "Owner_Account", owner)?;
     }
-    for m in &new.members {
-        ensure_imported(&call.app, "MemberList's Member_Account", &m.account)?;
+    for m in new.members() {
+        ensure_imported(&call.app, "MemberList's Member_Account", m.account())?;
     }
     Ok(())
 }
@@ -68,10 +78,11 @@ fn ensure_imported(app: &AppState, field: &str, account: &str) -> Result<(), Ven
 }
 
 fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), VendorError> {
+    let g = &new.group;
     let fields = [
-        ("Name", &new.profile.name),
-        ("Introduction", &new.profile.introduction),
-        ("Notification", &new.profile.notification),
+        ("Name", &g.name),
+        ("Introduction", &g.introduction),
+        ("Notification", &g.notification),
     ];
     for (field, text) in fields {
         if let Some(word) = policy.sensitive_word_in(text) {

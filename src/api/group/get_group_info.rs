@@ -5,16 +5,68 @@
 //! two `AppDefinedDataFilter_*` lists ask for those custom keys (none when absent).
 
 use axum::response::Response;
-use serde::Serialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
-use super::type_error;
-use crate::api::command::Call;
+use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
 use crate::domain::custom_data::CustomEntry;
 use crate::domain::group::{Group, Member};
-use crate::domain::json::{Object, item_str, opt_array, opt_object};
 use crate::error::VendorError;
+
+/// `get_group_info` (SPEC §5).
+pub struct GetGroupInfo;
+
+/// The get_group_info body.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+pub struct Request {
+    /// The groups to read, 1 to 50.
+    GroupIdList: Option<Vec<String>>,
+    /// Which fields to answer.
+    ResponseFilter: Option<ResponseFilter>,
+}
+
+/// get_group_info's `ResponseFilter`.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+struct ResponseFilter {
+    GroupBaseInfoFilter: Option<Vec<String>>,
+    MemberInfoFilter: Option<Vec<String>>,
+    AppDefinedDataFilter_Group: Option<Vec<String>>,
+    AppDefinedDataFilter_GroupMember: Option<Vec<String>>,
+}
+
+impl VendorCommand for GetGroupInfo {
+    const SERVICE: Service = Service::Group;
+    const NAME: &'static str = "get_group_info";
+    const SUMMARY: &'static str =
+        "up to 50 IDs; per-group `ErrorCode` (10010 when missing); `ResponseFilter`";
+    type Request = Request;
+
+    /// Answers the groups of `GroupIdList`, each with its own ErrorCode (10010 when missing).
+    async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
+        let ids = group_ids(request.GroupIdList, call.emu.rules.group_info_max_ids)?;
+        let filter = request.ResponseFilter.map_or_else(Filter::all, Filter::new);
+        let now = call.now();
+        let group_info = ids
+            .into_iter()
+            .map(|id| {
+                call.app
+                    .with_group(&id, |g| found(g, &filter, now))
+                    .unwrap_or_else(|| {
+                        let e = VendorError::GroupNotFound(id.clone());
+                        Entry {
+                            ErrorCode: e.code(),
+                            ErrorInfo: e.to_string(),
+                            GroupId: id,
+                            ..Entry::default()
+                        }
+                    })
+            })
+            .collect();
+        Ok(envelope::ok(Answer { group_info }))
+    }
+}
 
 #[derive(Serialize)]
 struct Answer {
@@ -103,32 +155,27 @@ impl Filter {
         }
     }
 
-    fn parse(body: &Object) -> Result<Self, VendorError> {
-        let Some(f) = opt_object(body, "ResponseFilter").map_err(type_error)? else {
-            return Ok(Self::all());
-        };
-        let members = names(f, "MemberInfoFilter")?;
-        let member_keys = names(f, "AppDefinedDataFilter_GroupMember")?;
-        let member_fields = match (&members, &member_keys) {
+    fn new(f: ResponseFilter) -> Self {
+        let member_fields = match (&f.MemberInfoFilter, &f.AppDefinedDataFilter_GroupMember) {
             (None, None) => None,
-            _ => Some(Some(members.unwrap_or_default())),
+            _ => Some(Some(f.MemberInfoFilter.unwrap_or_default())),
         };
-        Ok(Self {
-            base: names(f, "GroupBaseInfoFilter")?,
+        Self {
+            base: f.GroupBaseInfoFilter,
             member_fields,
-            group_keys: names(f, "AppDefinedDataFilter_Group")?.map(Some),
-            member_keys: member_keys.map(Some),
-        })
+            group_keys: f.AppDefinedDataFilter_Group.map(Some),
+            member_keys: f.AppDefinedDataFilter_GroupMember.map(Some),
+        }
     }
 
     /// The member filters of get_group_member_info: all member fields and keys unless narrowed.
-    pub(crate) fn for_members(body: &Object) -> Result<Self, VendorError> {
-        Ok(Self {
+    pub(crate) fn for_members(fields: Option<Vec<String>>, keys: Option<Vec<String>>) -> Self {
+        Self {
             base: Some(Vec::new()),
-            member_fields: Some(names(body, "MemberInfoFilter")?),
+            member_fields: Some(fields),
             group_keys: None,
-            member_keys: Some(names(body, "AppDefinedDataFilter_GroupMember")?),
-        })
+            member_keys: Some(keys),
+        }
     }
 
     fn base(&self, field: &str) -> bool {
@@ -143,18 +190,6 @@ impl Filter {
     }
 }
 
-fn names(f: &Object, key: &str) -> Result<Option<Vec<String>>, VendorError> {
-    let Some(items) = opt_array(f, key).map_err(type_error)? else {
-        return Ok(None);
-    };
-    let label = format!("ResponseFilter.{key}");
-    let list = items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| item_str(v, &label, i).map(str::to_string));
-    Ok(Some(list.collect::<Result<_, _>>().map_err(type_error)?))
-}
-
 fn pick(entries: &[CustomEntry], keys: &Option<Vec<String>>) -> Vec<CustomEntry> {
     match keys {
         None => entries.to_vec(),
@@ -166,85 +201,57 @@ fn pick(entries: &[CustomEntry], keys: &Option<Vec<String>>) -> Vec<CustomEntry>
     }
 }
 
-/// One member narrowed by `filter`.
-pub(crate) fn member_entry(m: &Member, filter: &Filter) -> MemberEntry {
+/// One member of `group` narrowed by `filter`, at `now` (unix seconds, for mute expiry).
+pub(crate) fn member_entry(group: &Group, m: &Member, filter: &Filter, now: u64) -> MemberEntry {
     let f = |name: &str| filter.member_field(name);
     MemberEntry {
-        Member_Account: m.account.clone(),
+        Member_Account: m.account().to_string(),
         Role: f("Role").then_some(m.role.as_str()),
         JoinTime: f("JoinTime").then_some(m.join_time),
-        MsgSeq: f("MsgSeq").then_some(0),
-        MsgFlag: f("MsgFlag").then_some("AcceptAndNotify"),
-        LastSendMsgTime: f("LastSendMsgTime").then_some(0),
-        ShutUpUntil: f("ShutUpUntil").then_some(0),
+        MsgSeq: f("MsgSeq").then_some(m.msg_seq),
+        MsgFlag: f("MsgFlag").then_some(m.msg_flag.as_str()),
+        LastSendMsgTime: f("LastSendMsgTime").then_some(m.last_send_msg_time),
+        ShutUpUntil: f("ShutUpUntil").then(|| group.muted_until(m.account(), now)),
         AppMemberDefinedData: filter.member_keys.as_ref().map(|k| pick(&m.custom, k)),
     }
 }
 
-fn found(g: &Group, filter: &Filter) -> Entry {
+fn found(g: &Group, filter: &Filter, now: u64) -> Entry {
     let b = |name: &str| filter.base(name);
-    let p = &g.profile;
     Entry {
         GroupId: g.id.clone(),
-        Type: b("Type").then_some(p.group_type.name),
-        Name: b("Name").then(|| p.name.clone()),
-        Introduction: b("Introduction").then(|| p.introduction.clone()),
-        Notification: b("Notification").then(|| p.notification.clone()),
-        FaceUrl: b("FaceUrl").then(|| p.face_url.clone()),
-        Owner_Account: b("Owner_Account").then(|| p.owner.clone().unwrap_or_default()),
+        Type: b("Type").then_some(g.group_type.as_str()),
+        Name: b("Name").then(|| g.name.clone()),
+        Introduction: b("Introduction").then(|| g.introduction.clone()),
+        Notification: b("Notification").then(|| g.notification.clone()),
+        FaceUrl: b("FaceUrl").then(|| g.face_url.clone()),
+        Owner_Account: b("Owner_Account").then(|| g.owner.clone().unwrap_or_default()),
         CreateTime: b("CreateTime").then_some(g.create_time),
-        LastInfoTime: b("LastInfoTime").then_some(g.create_time),
-        LastMsgTime: b("LastMsgTime").then_some(0),
-        NextMsgSeq: b("NextMsgSeq").then_some(1),
+        LastInfoTime: b("LastInfoTime").then_some(g.last_info_time),
+        LastMsgTime: b("LastMsgTime").then_some(g.last_msg_time),
+        NextMsgSeq: b("NextMsgSeq").then_some(g.next_msg_seq),
         MemberNum: b("MemberNum").then_some(g.members.len()),
-        MaxMemberNum: b("MaxMemberNum").then_some(p.max_members),
-        ApplyJoinOption: b("ApplyJoinOption").then_some(p.apply_join.as_str()),
-        ShutUpAllMember: b("ShutUpAllMember").then_some("Off"),
-        AppDefinedData: filter.group_keys.as_ref().map(|k| pick(&p.custom, k)),
-        MemberList: filter
-            .member_fields
-            .as_ref()
-            .map(|_| g.members.iter().map(|m| member_entry(m, filter)).collect()),
+        MaxMemberNum: b("MaxMemberNum").then_some(g.max_members),
+        ApplyJoinOption: b("ApplyJoinOption").then_some(g.apply_join.as_str()),
+        ShutUpAllMember: b("ShutUpAllMember").then_some(g.mute_all.as_str()),
+        AppDefinedData: filter.group_keys.as_ref().map(|k| pick(&g.custom, k)),
+        MemberList: filter.member_fields.as_ref().map(|_| {
+            g.members
+                .iter()
+                .map(|m| member_entry(g, m, filter, now))
+                .collect()
+        }),
         ..Entry::default()
     }
 }
 
-fn group_ids(body: &Object, max: usize) -> Result<Vec<&str>, VendorError> {
-    let items = opt_array(body, "GroupIdList")
-        .map_err(type_error)?
-        .unwrap_or(&[]);
-    if items.is_empty() || items.len() > max {
+fn group_ids(ids: Option<Vec<String>>, max: usize) -> Result<Vec<String>, VendorError> {
+    let ids = ids.unwrap_or_default();
+    if ids.is_empty() || ids.len() > max {
         return Err(VendorError::InvalidParameter(format!(
             "GroupIdList has {} IDs; give 1 to {max}",
-            items.len()
+            ids.len()
         )));
     }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, v): (usize, &Value)| item_str(v, "GroupIdList", i).map_err(type_error))
-        .collect()
-}
-
-/// Answers the groups of `GroupIdList`, each with its own ErrorCode (10010 when missing).
-pub fn handle(call: Call) -> Result<Response, VendorError> {
-    let ids = group_ids(&call.body, call.emu.rules.group_info_max_ids)?;
-    let filter = Filter::parse(&call.body)?;
-    let group_info = ids
-        .into_iter()
-        .map(|id| {
-            call.app
-                .with_group(id, |g| found(g, &filter))
-                .unwrap_or_else(|| {
-                    let e = VendorError::GroupNotFound(id.to_string());
-                    Entry {
-                        GroupId: id.to_string(),
-                        ErrorCode: e.code(),
-                        ErrorInfo: e.to_string(),
-                        ..Entry::default()
-                    }
-                })
-        })
-        .collect();
-    Ok(envelope::ok(Answer { group_info }))
+    Ok(ids)
 }

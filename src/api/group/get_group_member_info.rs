@@ -1,15 +1,36 @@
 //! `group_open_http_svc/get_group_member_info`: a page of a group's members.
 
 use axum::response::Response;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::get_group_info::{Filter, MemberEntry, member_entry};
-use super::{required_group_id, type_error};
-use crate::api::command::Call;
+use super::required_group_id;
+use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
 use crate::domain::group::Role;
-use crate::domain::json::{Object, item_str, opt_array, opt_int};
+use crate::domain::wire::Int;
 use crate::error::VendorError;
+
+/// `get_group_member_info` (SPEC §5).
+pub struct GetGroupMemberInfo;
+
+/// The get_group_member_info body.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+pub struct Request {
+    /// The group.
+    GroupId: Option<String>,
+    /// Page size; absent or 0 means all.
+    Limit: Option<Int>,
+    /// Members to skip.
+    Offset: Option<Int>,
+    /// Only these roles.
+    MemberRoleFilter: Option<Vec<String>>,
+    /// Only these member fields.
+    MemberInfoFilter: Option<Vec<String>>,
+    /// Only these member custom keys.
+    AppDefinedDataFilter_GroupMember: Option<Vec<String>>,
+}
 
 #[derive(Serialize)]
 #[allow(non_snake_case)]
@@ -18,8 +39,43 @@ struct Answer {
     MemberList: Vec<MemberEntry>,
 }
 
-fn non_negative(body: &Object, key: &str) -> Result<Option<usize>, VendorError> {
-    match opt_int(body, key).map_err(type_error)? {
+impl VendorCommand for GetGroupMemberInfo {
+    const SERVICE: Service = Service::Group;
+    const NAME: &'static str = "get_group_member_info";
+    const SUMMARY: &'static str = "`Limit`, `Offset`, `MemberInfoFilter`, `MemberRoleFilter`, `AppDefinedDataFilter_GroupMember`";
+    type Request = Request;
+
+    /// Answers `MemberNum` (all members) and the page `Offset..Offset+Limit` (all when no Limit).
+    async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
+        let id = required_group_id(&call, request.GroupId)?;
+        let limit = non_negative(request.Limit, "Limit")?
+            .filter(|l| *l > 0)
+            .unwrap_or(usize::MAX);
+        let offset = non_negative(request.Offset, "Offset")?.unwrap_or(0);
+        let roles = role_filter(request.MemberRoleFilter)?;
+        let filter = Filter::for_members(
+            request.MemberInfoFilter,
+            request.AppDefinedDataFilter_GroupMember,
+        );
+        let now = call.now();
+        let answer = call.app.with_group(&id, |g| Answer {
+            MemberNum: g.members.len(),
+            MemberList: g
+                .members
+                .iter()
+                .filter(|m| roles.as_ref().is_none_or(|r| r.contains(&m.role)))
+                .skip(offset)
+                .take(limit)
+                .map(|m| member_entry(g, m, &filter, now))
+                .collect(),
+        });
+        let answer = answer.ok_or(VendorError::GroupNotFound(id))?;
+        Ok(envelope::ok(answer))
+    }
+}
+
+fn non_negative(n: Option<Int>, key: &str) -> Result<Option<usize>, VendorError> {
+    match n.map(|n| n.0) {
         None => Ok(None),
         Some(n) if n >= 0 => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
         Some(n) => Err(VendorError::InvalidParameter(format!(
@@ -28,43 +84,17 @@ fn non_negative(body: &Object, key: &str) -> Result<Option<usize>, VendorError> 
     }
 }
 
-fn role_filter(body: &Object) -> Result<Option<Vec<Role>>, VendorError> {
-    let Some(items) = opt_array(body, "MemberRoleFilter").map_err(type_error)? else {
-        return Ok(None);
-    };
-    let mut roles = Vec::new();
-    for (i, v) in items.iter().enumerate() {
-        let s = item_str(v, "MemberRoleFilter", i).map_err(type_error)?;
+fn role_filter(items: Option<Vec<String>>) -> Result<Option<Vec<Role>>, VendorError> {
+    let Some(items) = items else { return Ok(None) };
+    let mut roles = Vec::with_capacity(items.len());
+    for (i, s) in items.iter().enumerate() {
         let role = Role::parse(s).ok_or_else(|| {
             VendorError::InvalidParameter(format!(
-                "MemberRoleFilter[{i}] {s:?} must be Owner, Admin or Member"
+                "MemberRoleFilter[{i}] {s:?} must be {}",
+                Role::choices()
             ))
         })?;
         roles.push(role);
     }
     Ok(Some(roles))
-}
-
-/// Answers `MemberNum` (all members) and the page `Offset..Offset+Limit` (all when no Limit).
-pub fn handle(call: Call) -> Result<Response, VendorError> {
-    let id = required_group_id(&call.body)?;
-    let limit = non_negative(&call.body, "Limit")?
-        .filter(|l| *l > 0)
-        .unwrap_or(usize::MAX);
-    let offset = non_negative(&call.body, "Offset")?.unwrap_or(0);
-    let roles = role_filter(&call.body)?;
-    let filter = Filter::for_members(&call.body)?;
-    let answer = call.app.with_group(id, |g| Answer {
-        MemberNum: g.members.len(),
-        MemberList: g
-            .members
-            .iter()
-            .filter(|m| roles.as_ref().is_none_or(|r| r.contains(&m.role)))
-            .skip(offset)
-            .take(limit)
-            .map(|m| member_entry(m, &filter))
-            .collect(),
-    });
-    let answer = answer.ok_or_else(|| VendorError::GroupNotFound(id.to_string()))?;
-    Ok(envelope::ok(answer))
 }

@@ -1,0 +1,254 @@
+//! A group's member list: join order kept, lookup by account in O(1), and additions and removals
+//! that cost in proportion to the accounts they touch, not to the group's size.
+//!
+//! Members live in a vector of slots (a removed member leaves an empty slot, swept out once the
+//! empty slots outnumber the members), and a hash table maps an account to its slot without
+//! storing the account a second time. While the store has tracking on (inside
+//! `update_group`), every join and leave is recorded so the member → groups index can follow.
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::hash::BuildHasher;
+
+use super::group::Member;
+
+/// A join or a leave, recorded while tracking is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// The account became a member.
+    Joined(String),
+    /// The account stopped being a member.
+    Left(String),
+}
+
+/// The members of a group, in join order.
+#[derive(Clone, Default)]
+pub struct Members {
+    slots: Vec<Option<Member>>,
+    table: HashTable<usize>,
+    live: usize,
+    changes: Option<Vec<MemberChange>>,
+}
+
+fn hash(account: &str) -> u64 {
+    FxBuildHasher.hash_one(account)
+}
+
+impl Members {
+    /// How many members there are.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    fn slot_of(&self, account: &str) -> Option<usize> {
+        let slots = &self.slots;
+        self.table
+            .find(hash(account), |&i| {
+                slots[i].as_ref().is_some_and(|m| m.account() == account)
+            })
+            .copied()
+    }
+
+    /// Whether `account` is a member.
+    pub fn contains(&self, account: &str) -> bool {
+        self.slot_of(account).is_some()
+    }
+
+    /// The member `account`.
+    pub fn get(&self, account: &str) -> Option<&Member> {
+        self.slot_of(account).and_then(|i| self.slots[i].as_ref())
+    }
+
+    /// The member `account`, to change (its account cannot change: see [`Member::account`]).
+    pub fn get_mut(&mut self, account: &str) -> Option<&mut Member> {
+        let i = self.slot_of(account)?;
+        self.slots[i].as_mut()
+    }
+
+    /// Adds `member` at the end; `false` (and nothing changes) when the account is already one.
+    pub fn push(&mut self, member: Member) -> bool {
+        if self.contains(member.account()) {
+            return false;
+        }
+        let i = self.slots.len();
+        let slots = &self.slots;
+        let h = hash(member.account());
+        if let Some(c) = &mut self.changes {
+            c.push(MemberChange::Joined(member.account().to_string()));
+        }
+        self.table.insert_unique(h, i, |&j| {
+            slots[j].as_ref().map_or(0, |m| hash(m.account()))
+        });
+        self.slots.push(Some(member));
+        self.live += 1;
+        true
+    }
+
+    /// Removes `account` and returns its member entry.
+    pub fn remove(&mut self, account: &str) -> Option<Member> {
+        let slots = &self.slots;
+        let entry = self
+            .table
+            .find_entry(hash(account), |&i| {
+                slots[i].as_ref().is_some_and(|m| m.account() == account)
+            })
+            .ok()?;
+        let (i, _) = entry.remove();
+        let member = self.slots[i].take()?;
+        self.live -= 1;
+        if let Some(c) = &mut self.changes {
+            c.push(MemberChange::Left(account.to_string()));
+        }
+        if self.slots.len() - self.live > self.live.max(8) {
+            self.compact();
+        }
+        Some(member)
+    }
+
+    /// Sweeps out empty slots (amortized: runs after as many removals as there are members).
+    fn compact(&mut self) {
+        self.slots.retain(Option::is_some);
+        self.table.clear();
+        let slots = &self.slots;
+        for (i, m) in slots.iter().enumerate() {
+            let h = m.as_ref().map_or(0, |m| hash(m.account()));
+            self.table.insert_unique(h, i, |&j| {
+                slots[j].as_ref().map_or(0, |m| hash(m.account()))
+            });
+        }
+    }
+
+    /// The members in join order.
+    pub fn iter(&self) -> impl Iterator<Item = &Member> {
+        self.slots.iter().flatten()
+    }
+
+    /// The members in join order, to change.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Member> {
+        self.slots.iter_mut().flatten()
+    }
+
+    /// Starts recording joins and leaves (the store does, around a change of the group).
+    pub(crate) fn track(&mut self) {
+        self.changes = Some(Vec::new());
+    }
+
+    /// Stops recording and returns what was recorded.
+    pub(crate) fn take_changes(&mut self) -> Vec<MemberChange> {
+        self.changes.take().unwrap_or_default()
+    }
+
+    /// Builds the list from members in join order; the first repeated account is the error.
+    pub fn from_vec(members: Vec<Member>) -> Result<Self, String> {
+        let mut out = Self::default();
+        out.slots.reserve(members.len());
+        for m in members {
+            let account = m.account().to_string();
+            if !out.push(m) {
+                return Err(format!("Member_Account {account:?} is listed twice"));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl std::fmt::Debug for Members {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Members {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Members {}
+
+impl Serialize for Members {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let list = Option::<Vec<Member>>::deserialize(d)?.unwrap_or_default();
+        Self::from_vec(list).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::group::Role;
+
+    fn m(a: &str) -> Member {
+        Member::new(a.into(), Role::Member, 1)
+    }
+
+    fn accounts(ms: &Members) -> Vec<&str> {
+        ms.iter().map(Member::account).collect()
+    }
+
+    #[test]
+    fn join_order_survives_removals_and_compaction() {
+        let mut ms = Members::default();
+        for i in 0..100 {
+            assert!(ms.push(m(&format!("u{i}"))));
+        }
+        for i in (0..100).filter(|i| i % 3 != 0) {
+            assert!(ms.remove(&format!("u{i}")).is_some());
+        }
+        let want: Vec<String> = (0..100).step_by(3).map(|i| format!("u{i}")).collect();
+        assert_eq!(accounts(&ms), want);
+        assert_eq!(ms.len(), want.len());
+        assert!(ms.contains("u99") && !ms.contains("u98"));
+        assert!(ms.push(m("u1")), "a removed account may join again");
+        assert_eq!(accounts(&ms).last(), Some(&"u1"));
+    }
+
+    #[test]
+    fn a_repeated_account_is_refused() {
+        let mut ms = Members::default();
+        assert!(ms.push(m("a")));
+        assert!(!ms.push(m("a")));
+        assert_eq!(ms.len(), 1);
+        assert!(Members::from_vec(vec![m("a"), m("b"), m("a")]).is_err());
+        assert!(ms.remove("nobody").is_none());
+    }
+
+    #[test]
+    fn tracking_records_joins_and_leaves_only_while_on() {
+        let mut ms = Members::default();
+        ms.push(m("before"));
+        ms.track();
+        ms.push(m("a"));
+        ms.remove("before");
+        assert_eq!(
+            ms.take_changes(),
+            vec![
+                MemberChange::Joined("a".into()),
+                MemberChange::Left("before".into())
+            ]
+        );
+        ms.push(m("after"));
+        assert!(ms.take_changes().is_empty());
+    }
+
+    #[test]
+    fn serializes_as_a_list_in_join_order() {
+        let ms = Members::from_vec(vec![m("b"), m("a")]).expect("distinct");
+        let v = serde_json::to_value(&ms).expect("serializes");
+        assert_eq!(v[0]["Member_Account"], "b");
+        let back: Members = serde_json::from_value(v).expect("deserializes");
+        assert_eq!(back, ms);
+    }
+}
