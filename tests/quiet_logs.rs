@@ -3,6 +3,7 @@
 //! One line per request cost about a fifth of a request's CPU in the load benchmark (see
 //! notes/perf.md), so the per-request line is at `debug`. This test keeps it there.
 
+#[path = "suite/common/mod.rs"]
 mod common;
 
 use std::sync::Arc;

@@ -1,15 +1,15 @@
 //! The `/_emulator/` control plane, driven as a client test suite would: reset, state export
 //! and import, the request journal and fault injection, and the 400s for malformed input.
 
-mod common;
+use crate::common;
 
 use common::{APP, Emu, code};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tim_emulator::Settings;
 
-const EXAMPLE: &str = include_str!("../fixtures/state/example.json");
-const MINIMAL: &str = include_str!("../fixtures/state/minimal.json");
+const EXAMPLE: &str = include_str!("../../fixtures/state/example.json");
+const MINIMAL: &str = include_str!("../../fixtures/state/minimal.json");
 
 async fn control(emu: &Emu, method: Method, path: &str, body: &str) -> (u16, Value) {
     let raw = emu.request(method, path, body.as_bytes().to_vec()).await;

@@ -1,6 +1,6 @@
 //! The shortest path a new user takes: import an account, create a group, read it back.
 
-mod common;
+use crate::common;
 
 use common::{Emu, code};
 use serde_json::json;

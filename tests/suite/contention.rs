@@ -6,7 +6,7 @@
 //! The default suite runs a modest version; the long one is
 //! `cargo test --release --test contention -- --ignored`.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Replays the golden create_group fixtures (the seed's request examples, see fixtures/README.md),
 //! each on a fresh emulator, then reads the group back and checks every request field.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

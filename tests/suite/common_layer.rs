@@ -2,7 +2,7 @@
 //! proving that order, what real SDKs send (parameter order, Content-Type, chunked bodies, Host),
 //! and the per-app limits of §7 (60007 rate, 10006 daily quota and BChatRoom cap).
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -10,7 +10,7 @@
 //! The default suite runs 200 cases; the long run is
 //! `cargo test --release --test fuzz -- --ignored` (5,000 cases; `PROPTEST_CASES` overrides).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,7 +1,7 @@
 //! Black-box tests of a configured app: UserSig verification, per-app admins, custom-field
 //! permissions, sensitive words and per-app limits.
 
-mod common;
+use crate::common;
 
 use common::{APP, Emu, code};
 use serde_json::{Value, json};

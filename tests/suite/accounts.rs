@@ -1,7 +1,7 @@
 //! im_open_login_svc over HTTP (SPEC §4): import with the 32-byte UserID rule, the legacy
 //! `Identifier` field, batch import with `FailAccounts`, check and delete, and who may call them.
 
-mod common;
+use crate::common;
 
 use common::{APP, Emu, code, info};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! create_group accepted, per-group 10010, ResponseFilter; get_group_member_info paging;
 //! destroy_group; get_appid_group_list paging and type filter.
 
-mod common;
+use crate::common;
 
 use common::{Emu, code, info};
 use serde_json::{Value, json};

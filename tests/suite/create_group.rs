@@ -2,7 +2,7 @@
 //! lengths with CJK text), the order of checks of §3.3, the ID shape of §3.4, and that a
 //! rejected request stores nothing.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! Callbacks to the app backend (SPEC §6), against a real HTTP receiver on loopback that
 //! records what it gets and answers as each test tells it to.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

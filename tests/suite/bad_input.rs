@@ -1,7 +1,7 @@
 //! Malformed input of every kind answers in the vendor envelope (HTTP 200, JSON, the right code),
 //! never a 500, a panic or a framework's plain-text rejection.
 
-mod common;
+use crate::common;
 
 use common::{APP, Emu, assert_envelope, code};
 use serde_json::json;

@@ -1,0 +1,22 @@
+//! The black-box suites, compiled as one test binary (one link instead of one per file). Each
+//! module is one suite; run one with `cargo test --test suite create_group::`.
+//!
+//! `tests/quiet_logs.rs` stays a binary of its own: it installs a process-wide log subscriber.
+
+mod common;
+
+mod accounts;
+mod bad_input;
+mod callbacks;
+mod cli;
+mod common_layer;
+mod configured_app;
+mod contention;
+mod control_plane;
+mod create_group;
+mod fixtures;
+mod fuzz;
+mod group_reads;
+mod persistence;
+mod smoke;
+mod soak;
