@@ -54,6 +54,14 @@ pub struct Limits {
     pub daily_group_creations: u32,
     /// BChatRoom groups existing at once (10006 beyond).
     pub bchatroom_max: u32,
+    /// Most `MemberList` items of one add_group_member (10005 beyond; spec §25).
+    pub add_group_member_batch: u32,
+    /// Most `MemberToDel_Account` items of one delete_group_member (10004 beyond; spec §25).
+    pub delete_group_member_batch: u32,
+    /// Most `MemberList` items of one import_group_member (10005 beyond; spec §25).
+    pub import_group_member_batch: u32,
+    /// Most groups one account may belong to (10037 beyond; 0 = off, the default; spec §25).
+    pub groups_per_user: u32,
 }
 
 impl Limits {
@@ -64,6 +72,10 @@ impl Limits {
             other_per_second: rules.other_per_second,
             daily_group_creations: rules.daily_group_creations,
             bchatroom_max: rules.bchatroom_max,
+            add_group_member_batch: rules.add_group_member_batch,
+            delete_group_member_batch: rules.delete_group_member_batch,
+            import_group_member_batch: rules.import_group_member_batch,
+            groups_per_user: rules.groups_per_user,
         }
     }
 
@@ -78,15 +90,29 @@ impl Limits {
                 .daily_group_creations
                 .unwrap_or(self.daily_group_creations),
             bchatroom_max: o.bchatroom_max.unwrap_or(self.bchatroom_max),
+            add_group_member_batch: o
+                .add_group_member_batch
+                .unwrap_or(self.add_group_member_batch),
+            delete_group_member_batch: o
+                .delete_group_member_batch
+                .unwrap_or(self.delete_group_member_batch),
+            import_group_member_batch: o
+                .import_group_member_batch
+                .unwrap_or(self.import_group_member_batch),
+            groups_per_user: o.groups_per_user.unwrap_or(self.groups_per_user),
         }
     }
 
-    /// No throttle and no quota at all (the load-test switch).
+    /// No throttle, quota or batch cap at all (the load-test switch).
     pub const UNLIMITED: Self = Self {
         create_group_per_second: 0,
         other_per_second: 0,
         daily_group_creations: 0,
         bchatroom_max: 0,
+        add_group_member_batch: 0,
+        delete_group_member_batch: 0,
+        import_group_member_batch: 0,
+        groups_per_user: 0,
     };
 }
 
@@ -125,6 +151,14 @@ pub struct LimitOverrides {
     pub daily_group_creations: Option<u32>,
     /// See [`Limits::bchatroom_max`].
     pub bchatroom_max: Option<u32>,
+    /// See [`Limits::add_group_member_batch`].
+    pub add_group_member_batch: Option<u32>,
+    /// See [`Limits::delete_group_member_batch`].
+    pub delete_group_member_batch: Option<u32>,
+    /// See [`Limits::import_group_member_batch`].
+    pub import_group_member_batch: Option<u32>,
+    /// See [`Limits::groups_per_user`].
+    pub groups_per_user: Option<u32>,
 }
 
 /// Everything one app allows.

@@ -9,15 +9,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::apps::{Apps, CallbackConfig, LimitOverrides, Limits};
 use crate::callback::events::ALL_EVENTS;
 use crate::clock::Clock;
-use crate::emulator::Settings;
+use crate::emulator::{FieldNames, Settings};
 use crate::rules::RulesProfile;
 
 /// The address the emulator listens on when none is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8269";
 
 /// Every callback command, the default of `--callback-events`.
-const DEFAULT_CALLBACK_EVENTS: &str = "Group.CallbackBeforeCreateGroup,Group.CallbackAfterCreateGroup,Group.CallbackAfterGroupDestroyed";
-
 /// A local emulator of Tencent Cloud IM's server REST API.
 ///
 /// With no flags it serves every sdkappid on 127.0.0.1:8269, trusts any non-empty usersig, and
@@ -49,6 +47,17 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_CLOCK_FROZEN", value_parser = clap::builder::BoolishValueParser::new())]
     pub clock_frozen: bool,
 
+    /// Which spelling of renamed read fields answers carry: both (MuteAllMember and
+    /// ShutUpAllMember, MuteUntil and ShutUpUntil, plus OnlineMemberNum), current or legacy.
+    /// Requests accept both spellings whatever this says.
+    #[arg(long, env = "TIM_EMULATOR_FIELD_NAMES", value_enum, default_value = "both")]
+    pub field_names: FieldNames,
+
+    /// Private groups start active; by default one stays inactive (hidden from members other
+    /// than the owner in get_joined_group_list) until its first message.
+    #[arg(long, env = "TIM_EMULATOR_PRIVATE_GROUPS_START_ACTIVE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub private_groups_start_active: bool,
+
     /// Accept any account as imported (skips the 10004 "not imported" checks).
     #[arg(long, env = "TIM_EMULATOR_AUTO_IMPORT_ACCOUNTS", value_parser = clap::builder::BoolishValueParser::new())]
     pub auto_import_accounts: bool,
@@ -68,6 +77,22 @@ pub struct Config {
     /// Group creations per app per China day, BChatRoom not counted (10006 beyond; 0 = unlimited). Default: 10000.
     #[arg(long, env = "TIM_EMULATOR_DAILY_GROUP_CREATIONS")]
     pub daily_group_creations: Option<u32>,
+
+    /// Most MemberList items of one add_group_member (10005 beyond; 0 = unlimited). Default: 500.
+    #[arg(long, env = "TIM_EMULATOR_ADD_GROUP_MEMBER_BATCH")]
+    pub add_group_member_batch: Option<u32>,
+
+    /// Most MemberToDel_Account items of one delete_group_member (10004 beyond; 0 = unlimited). Default: 500.
+    #[arg(long, env = "TIM_EMULATOR_DELETE_GROUP_MEMBER_BATCH")]
+    pub delete_group_member_batch: Option<u32>,
+
+    /// Most MemberList items of one import_group_member (10005 beyond; 0 = unlimited). Default: 300.
+    #[arg(long, env = "TIM_EMULATOR_IMPORT_GROUP_MEMBER_BATCH")]
+    pub import_group_member_batch: Option<u32>,
+
+    /// Most groups one account may belong to (10037 beyond). Default: 0, off.
+    #[arg(long, env = "TIM_EMULATOR_GROUPS_PER_USER")]
+    pub groups_per_user: Option<u32>,
 
     /// BChatRoom groups that may exist per app (10006 beyond; 0 = unlimited). Default: 5.
     #[arg(long, env = "TIM_EMULATOR_BCHATROOM_MAX")]
@@ -111,14 +136,10 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_URL")]
     pub callback_url: Option<String>,
 
-    /// Callback commands to send (comma-separated).
-    #[arg(
-        long,
-        env = "TIM_EMULATOR_CALLBACK_EVENTS",
-        value_delimiter = ',',
-        default_value = DEFAULT_CALLBACK_EVENTS
-    )]
-    pub callback_events: Vec<String>,
+    /// Callback commands to send (comma-separated), e.g.
+    /// Group.CallbackBeforeCreateGroup,Group.CallbackAfterNewMemberJoin. Default: every one.
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_EVENTS", value_delimiter = ',')]
+    pub callback_events: Option<Vec<String>>,
 
     /// Callback auth token: adds `RequestTime` and `Sign = hex(sha256(token + RequestTime))`.
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_TOKEN")]
@@ -186,6 +207,10 @@ impl Config {
             other_per_second: self.other_per_second,
             daily_group_creations: self.daily_group_creations,
             bchatroom_max: self.bchatroom_max,
+            add_group_member_batch: self.add_group_member_batch,
+            delete_group_member_batch: self.delete_group_member_batch,
+            import_group_member_batch: self.import_group_member_batch,
+            groups_per_user: self.groups_per_user,
         })
     }
 
@@ -195,11 +220,11 @@ impl Config {
         let Some(url) = &self.callback_url else {
             return Ok(None);
         };
-        if let Some(e) = self
-            .callback_events
-            .iter()
-            .find(|e| !ALL_EVENTS.contains(&e.as_str()))
-        {
+        let events = match &self.callback_events {
+            Some(list) => list.clone(),
+            None => ALL_EVENTS.map(String::from).to_vec(),
+        };
+        if let Some(e) = events.iter().find(|e| !ALL_EVENTS.contains(&e.as_str())) {
             return Err(format!(
                 "unknown --callback-events entry {e:?}; known: {}",
                 ALL_EVENTS.join(", ")
@@ -207,7 +232,7 @@ impl Config {
         }
         Ok(Some(CallbackConfig {
             url: url.clone(),
-            events: self.callback_events.clone(),
+            events,
             token: self.callback_token.clone().filter(|t| !t.is_empty()),
             timeout_ms: self.callback_timeout_ms,
             fail_closed: self.callback_fail_closed,
@@ -239,6 +264,8 @@ impl Config {
             auto_import_accounts: self.auto_import_accounts,
             journal_size: self.journal_size,
             clock: self.clock(),
+            field_names: self.field_names,
+            private_groups_start_active: self.private_groups_start_active,
         })
     }
 

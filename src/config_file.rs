@@ -262,6 +262,10 @@ mod tests {
         other_per_second: 200,
         daily_group_creations: 10_000,
         bchatroom_max: 5,
+        add_group_member_batch: 500,
+        delete_group_member_batch: 500,
+        import_group_member_batch: 300,
+        groups_per_user: 0,
     };
 
     fn example() -> String {

@@ -26,6 +26,35 @@ pub struct Settings {
     pub clock: Clock,
     /// Entries the request journal keeps (0 keeps none).
     pub journal_size: usize,
+    /// Which spellings reads answer with (spec §11.1).
+    pub field_names: FieldNames,
+    /// Private groups start active instead of waiting for their first message (spec §17.4).
+    pub private_groups_start_active: bool,
+}
+
+/// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
+/// `ShutUpAllMember`, `MuteUntil` / `ShutUpUntil`. Requests accept both whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FieldNames {
+    /// Both spellings with the same value, and `OnlineMemberNum: 0` (the default).
+    #[default]
+    Both,
+    /// Only today's names (`MuteAllMember`, `MuteUntil`).
+    Current,
+    /// Only the pre-2022 names (`ShutUpAllMember`, `ShutUpUntil`), and `OnlineMemberNum: 0`.
+    Legacy,
+}
+
+impl FieldNames {
+    /// Whether today's names are sent.
+    pub fn current(self) -> bool {
+        self != Self::Legacy
+    }
+
+    /// Whether the pre-2022 names (and `OnlineMemberNum`) are sent.
+    pub fn legacy(self) -> bool {
+        self != Self::Current
+    }
 }
 
 impl Settings {
@@ -39,6 +68,8 @@ impl Settings {
             auto_import_accounts: false,
             clock: Clock::system(),
             journal_size: journal::DEFAULT_CAPACITY,
+            field_names: FieldNames::Both,
+            private_groups_start_active: false,
         }
     }
 }
@@ -54,6 +85,10 @@ pub struct Emulator {
     pub store: Store,
     /// Accept any account as imported.
     pub auto_import_accounts: bool,
+    /// Which spellings reads answer with.
+    pub field_names: FieldNames,
+    /// Private groups start active.
+    pub private_groups_start_active: bool,
     /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
     /// journal times all read it.
     pub clock: Clock,
@@ -78,6 +113,8 @@ impl Emulator {
             store: Store::new(settings.rules, seed),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
+            field_names: settings.field_names,
+            private_groups_start_active: settings.private_groups_start_active,
             callbacks: Callbacks::new(settings.clock.clone()),
             clock: settings.clock,
             journal: Journal::new(settings.journal_size),

@@ -100,6 +100,25 @@ pub enum VendorError {
     /// 10010: the group does not exist (or was destroyed).
     #[error("group {0:?} does not exist")]
     GroupNotFound(String),
+    /// 10014: the group would have more members than its `MaxMemberNum`.
+    #[error("{0}")]
+    GroupFull(String),
+    /// 10015: the GroupId is not one any group could have under the rules profile (spec §10.3;
+    /// the trigger is an emulator choice).
+    #[error("{0}")]
+    InvalidGroupId(String),
+    /// 10018: the answer would be larger than the vendor's answer-size limit.
+    #[error("{0}")]
+    AnswerTooLarge(String),
+    /// 10019: an account the request names is not imported (add_group_member, spec §12).
+    #[error("{0}")]
+    AccountNotFound(String),
+    /// 10037: an account would belong to more groups than the per-user quota allows.
+    #[error("{0}")]
+    TooManyJoinedGroups(String),
+    /// 70107: the account is not imported (kick, spec §23).
+    #[error("{0:?} is not an imported account")]
+    AccountNotImported(String),
     /// 10016: the app backend's before-create callback rejected the creation.
     #[error("{0}")]
     CallbackRejected(String),
@@ -150,6 +169,12 @@ impl VendorError {
             Self::PermissionDenied(_) => 10007,
             Self::IllegalRequest(_) => 10008,
             Self::GroupNotFound(_) => 10010,
+            Self::GroupFull(_) => 10014,
+            Self::InvalidGroupId(_) => 10015,
+            Self::AnswerTooLarge(_) => 10018,
+            Self::AccountNotFound(_) => 10019,
+            Self::TooManyJoinedGroups(_) => 10037,
+            Self::AccountNotImported(_) => 70107,
             Self::CallbackRejected(_) => 10016,
             Self::GroupIdInUse(_) => 10021,
             Self::SensitiveWord { .. } => 80001,
@@ -185,6 +210,12 @@ impl VendorError {
             Self::PermissionDenied(_) => "permission_denied",
             Self::IllegalRequest(_) => "illegal_request",
             Self::GroupNotFound(_) => "group.not_found",
+            Self::GroupFull(_) => "group.full",
+            Self::InvalidGroupId(_) => "group_id.invalid",
+            Self::AnswerTooLarge(_) => "answer.too_large",
+            Self::AccountNotFound(_) => "account.not_imported",
+            Self::TooManyJoinedGroups(_) => "account.too_many_groups",
+            Self::AccountNotImported(_) => "account.not_imported",
             Self::CallbackRejected(_) => "callback.rejected",
             Self::GroupIdInUse(_) => "group_id.in_use",
             Self::SensitiveWord { .. } => "sensitive_word",
@@ -248,6 +279,13 @@ mod tests {
             (VendorError::PermissionDenied(String::new()), 10007),
             (VendorError::IllegalRequest(String::new()), 10008),
             (VendorError::GroupNotFound("g".into()), 10010),
+            (VendorError::GroupFull(String::new()), 10014),
+            (VendorError::InvalidGroupId(String::new()), 10015),
+            (VendorError::AnswerTooLarge(String::new()), 10018),
+            (VendorError::AccountNotFound(String::new()), 10019),
+            (VendorError::TooManyJoinedGroups(String::new()), 10037),
+            (VendorError::AccountNotImported("a".into()), 70107),
+            (VendorError::EmulatorBug(1), 10002),
             (VendorError::CallbackRejected(String::new()), 10016),
             (VendorError::GroupIdInUse("g".into()), 10021),
             (

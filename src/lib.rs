@@ -48,7 +48,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use clock::Clock;
-pub use emulator::{Emulator, Settings, Shared};
+pub use emulator::{Emulator, FieldNames, Settings, Shared};
 
 /// The whole HTTP application for `state`.
 pub fn build_app(state: Shared) -> Router {

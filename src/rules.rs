@@ -63,6 +63,30 @@ pub struct RulesProfile {
     pub group_info_max_ids: usize,
     /// Default and largest `Limit` of get_appid_group_list.
     pub group_list_max_limit: u32,
+    /// Most `MemberList` items of one add_group_member (10005; spec §25).
+    pub add_group_member_batch: u32,
+    /// Most `MemberToDel_Account` items of one delete_group_member (10004; spec §25).
+    pub delete_group_member_batch: u32,
+    /// Most `MemberList` items of one import_group_member (10005; spec §25).
+    pub import_group_member_batch: u32,
+    /// Most `User_Account` items of one get_role_in_group (10004; spec §18).
+    pub role_batch_max: usize,
+    /// Most `Members_Account` items of one forbid_send_msg (10004; spec §19).
+    pub mute_batch_max: usize,
+    /// Largest `Limit` of get_joined_group_list (spec §17).
+    pub joined_list_max_limit: u32,
+    /// Largest `Limit` of get_group_member_info (spec §25).
+    pub member_info_max_limit: u32,
+    /// Most bytes in a member's `NameCard` (spec §15).
+    pub name_card_max_bytes: usize,
+    /// Most distinct custom keys stored per group (spec §14).
+    pub group_custom_keys_max: usize,
+    /// Most distinct custom keys stored per member (spec §15).
+    pub member_custom_keys_max: usize,
+    /// Most groups one account may belong to (10037); 0 = off (spec §25).
+    pub groups_per_user: u32,
+    /// Longest mute, in seconds (`MuteTime`; this value means "for ever", spec §15.5).
+    pub mute_time_max: u64,
 }
 
 /// The default profile: the limits of the vendor's create_group reference page.
@@ -123,6 +147,18 @@ pub static DEFAULT: RulesProfile = RulesProfile {
     account_batch_max: 100,
     group_info_max_ids: 50,
     group_list_max_limit: 10_000,
+    add_group_member_batch: 500,
+    delete_group_member_batch: 500,
+    import_group_member_batch: 300,
+    role_batch_max: 500,
+    mute_batch_max: 500,
+    joined_list_max_limit: 5000,
+    member_info_max_limit: 6000,
+    name_card_max_bytes: 50,
+    group_custom_keys_max: 10,
+    member_custom_keys_max: 5,
+    groups_per_user: 0,
+    mute_time_max: 4_294_967_295,
 };
 
 /// The profiles `--rules-profile` may name.

@@ -170,6 +170,12 @@ impl Call {
         self.emu.clock.now_ms()
     }
 
+    /// Whether `account` counts as imported: an admin, an imported account, or any account
+    /// with `--auto-import-accounts`.
+    pub fn is_imported(&self, account: &str) -> bool {
+        self.emu.auto_import_accounts || self.app.is_imported(account)
+    }
+
     /// `value`, or the service's field error saying that `field` is required (with a hint when
     /// the body spells it in another case).
     pub fn required<T>(

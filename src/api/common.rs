@@ -28,8 +28,25 @@ use crate::usersig;
 /// The largest body the emulator reads (emulator choice: 1 MiB).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
-/// Account fields that must be strings wherever they appear (60015 otherwise).
-const ACCOUNT_FIELDS: [&str; 4] = ["Owner_Account", "Member_Account", "UserID", "Identifier"];
+/// Account fields that must be strings wherever they appear (60015 otherwise; SPEC §1, spec
+/// §10.7).
+const ACCOUNT_FIELDS: [&str; 7] = [
+    "Owner_Account",
+    "Member_Account",
+    "UserID",
+    "Identifier",
+    "NewOwner_Account",
+    "From_Account",
+    "Modified_Account",
+];
+
+/// Top-level lists whose items are accounts (60015 for an item that is not a string).
+const ACCOUNT_LISTS: [&str; 4] = [
+    "Accounts",
+    "MemberToDel_Account",
+    "Members_Account",
+    "User_Account",
+];
 
 /// The query parameters every vendor request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,7 +389,7 @@ fn parse_json_object(bytes: &[u8]) -> Result<Object, VendorError> {
 }
 
 /// 60015 when an account field is present but not a string, at the top level, inside the
-/// objects of a top-level array, or as an item of `Accounts`.
+/// objects of a top-level array, or as an item of an account list (`Accounts`, ...).
 pub fn check_account_fields(body: &Object) -> Result<(), VendorError> {
     check_object_accounts(body, "")?;
     for (key, value) in body {
@@ -381,9 +398,9 @@ pub fn check_account_fields(body: &Object) -> Result<(), VendorError> {
             match item {
                 Value::Object(o) => check_object_accounts(o, &format!("{key}[{i}]."))?,
                 Value::String(_) => {}
-                other if key == "Accounts" => {
+                other if ACCOUNT_LISTS.contains(&key.as_str()) => {
                     return Err(VendorError::AccountFieldType(format!(
-                        "Accounts[{i}] ({})",
+                        "{key}[{i}] ({})",
                         type_name(other)
                     )));
                 }
@@ -506,6 +523,11 @@ mod tests {
             (serde_json::json!({"Identifier": []}), Err(60015)),
             (serde_json::json!({"Accounts": ["a", 2]}), Err(60015)),
             (serde_json::json!({"Accounts": ["a", "b"]}), Ok(())),
+            (serde_json::json!({"NewOwner_Account": 5}), Err(60015)),
+            (serde_json::json!({"From_Account": false}), Err(60015)),
+            (serde_json::json!({"MemberToDel_Account": ["a", 1]}), Err(60015)),
+            (serde_json::json!({"Members_Account": [null]}), Err(60015)),
+            (serde_json::json!({"User_Account": ["a", "b"]}), Ok(())),
         ];
         for (body, want) in table {
             let o = body.as_object().cloned().unwrap_or_default();

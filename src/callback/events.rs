@@ -14,11 +14,33 @@ pub const AFTER_CREATE_GROUP: &str = "Group.CallbackAfterCreateGroup";
 /// Sent after a group is destroyed; the answer is ignored.
 pub const AFTER_GROUP_DESTROYED: &str = "Group.CallbackAfterGroupDestroyed";
 
+/// Sent before add_group_member adds accounts; the answer may veto or leave some out.
+pub const BEFORE_INVITE_JOIN_GROUP: &str = "Group.CallbackBeforeInviteJoinGroup";
+/// Sent after members joined.
+pub const AFTER_NEW_MEMBER_JOIN: &str = "Group.CallbackAfterNewMemberJoin";
+/// Sent when a group became full, or an add failed because it would overflow.
+pub const AFTER_GROUP_FULL: &str = "Group.CallbackAfterGroupFull";
+/// Sent after members left or were removed.
+pub const AFTER_MEMBER_EXIT: &str = "Group.CallbackAfterMemberExit";
+/// Sent after Name, Introduction, Notification or FaceUrl changed.
+pub const AFTER_GROUP_INFO_CHANGED: &str = "Group.CallbackAfterGroupInfoChanged";
+/// Sent after a member's Role or NameCard changed.
+pub const AFTER_MEMBER_FIELD_CHANGED: &str = "Group.CallbackAfterMemberFieldChanged";
+/// Sent after the owner changed.
+pub const AFTER_CHANGE_GROUP_OWNER: &str = "Group.CallbackAfterChangeGroupOwner";
+
 /// Every callback command the emulator sends (the default `events`).
-pub const ALL_EVENTS: [&str; 3] = [
+pub const ALL_EVENTS: [&str; 10] = [
     BEFORE_CREATE_GROUP,
     AFTER_CREATE_GROUP,
     AFTER_GROUP_DESTROYED,
+    BEFORE_INVITE_JOIN_GROUP,
+    AFTER_NEW_MEMBER_JOIN,
+    AFTER_GROUP_FULL,
+    AFTER_MEMBER_EXIT,
+    AFTER_GROUP_INFO_CHANGED,
+    AFTER_MEMBER_FIELD_CHANGED,
+    AFTER_CHANGE_GROUP_OWNER,
 ];
 
 /// One `MemberList` item of a callback body.
@@ -96,6 +118,167 @@ pub struct AfterGroupDestroyed {
     pub member_list: Vec<MemberAccount>,
     /// When the event happened (unix milliseconds).
     pub event_time: u64,
+}
+
+/// The body of `Group.CallbackBeforeInviteJoinGroup` (spec §24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BeforeInviteJoinGroup {
+    /// Always [`BEFORE_INVITE_JOIN_GROUP`].
+    pub callback_command: &'static str,
+    /// The group.
+    pub group_id: String,
+    /// The group type.
+    pub r#type: &'static str,
+    /// The REST caller.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: String,
+    /// The accounts about to be added (newcomers only).
+    pub destination_members: Vec<MemberAccount>,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+/// The body of `Group.CallbackAfterNewMemberJoin` (spec §24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AfterNewMemberJoin {
+    /// Always [`AFTER_NEW_MEMBER_JOIN`].
+    pub callback_command: &'static str,
+    /// The group.
+    pub group_id: String,
+    /// The group type.
+    pub r#type: &'static str,
+    /// `Invited` for REST adds.
+    pub join_type: &'static str,
+    /// The REST caller.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: String,
+    /// The accounts that joined.
+    pub new_member_list: Vec<MemberAccount>,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+/// The body of `Group.CallbackAfterGroupFull` (spec §24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AfterGroupFull {
+    /// Always [`AFTER_GROUP_FULL`].
+    pub callback_command: &'static str,
+    /// The group.
+    pub group_id: String,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+/// The body of `Group.CallbackAfterMemberExit` (spec §24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AfterMemberExit {
+    /// Always [`AFTER_MEMBER_EXIT`].
+    pub callback_command: &'static str,
+    /// The group.
+    pub group_id: String,
+    /// The group type.
+    pub r#type: &'static str,
+    /// `Kicked` for REST removals.
+    pub exit_type: &'static str,
+    /// The REST caller.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: String,
+    /// The accounts removed.
+    pub exit_member_list: Vec<MemberAccount>,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+/// The body of `Group.CallbackAfterGroupInfoChanged` (spec §24): only the changed fields of
+/// `Name`, `Introduction`, `Notification`, `FaceUrl` are present.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AfterGroupInfoChanged {
+    /// Always [`AFTER_GROUP_INFO_CHANGED`].
+    pub callback_command: &'static str,
+    /// The group.
+    pub group_id: String,
+    /// The group type.
+    pub r#type: &'static str,
+    /// `From_Account` if given, else the REST caller.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: String,
+    /// The new name, if it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The new introduction, if it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introduction: Option<String>,
+    /// The new notification, if it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<String>,
+    /// The new avatar URL, if it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub face_url: Option<String>,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+/// The body of `Group.CallbackAfterMemberFieldChanged` (spec §24): the member under both names
+/// the vendor's pages use, and only the changed ones of `Role` and `NameCard`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AfterMemberFieldChanged {
+    /// Always [`AFTER_MEMBER_FIELD_CHANGED`].
+    pub callback_command: &'static str,
+    /// The group.
+    pub group_id: String,
+    /// The group type.
+    pub r#type: &'static str,
+    /// The REST caller.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: String,
+    /// The member changed.
+    #[serde(rename = "Modified_Account")]
+    pub modified_account: String,
+    /// The member changed (the other page's name).
+    #[serde(rename = "Member_Account")]
+    pub member_account: String,
+    /// The new role, if it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    /// The new name card, if it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_card: Option<String>,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+/// The body of `Group.CallbackAfterChangeGroupOwner` (spec §24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AfterChangeGroupOwner {
+    /// Always [`AFTER_CHANGE_GROUP_OWNER`].
+    pub callback_command: &'static str,
+    /// The group.
+    pub group_id: String,
+    /// The group type.
+    pub r#type: &'static str,
+    /// `From_Account` if given, else the REST caller.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: String,
+    /// The previous owner ("" for an ownerless group).
+    #[serde(rename = "OldOwner_Account")]
+    pub old_owner_account: String,
+    /// The new owner.
+    #[serde(rename = "NewOwner_Account")]
+    pub new_owner_account: String,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+/// `[{"Member_Account": ...}]` of `accounts`.
+pub fn member_accounts<'a>(accounts: impl IntoIterator<Item = &'a str>) -> Vec<MemberAccount> {
+    accounts.into_iter().map(account).collect()
 }
 
 impl BeforeCreateGroup {

@@ -25,7 +25,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use self::deliver::Outgoing;
-use self::events::{AfterCreateGroup, AfterGroupDestroyed, BeforeCreateGroup};
+use self::events::{
+    AfterChangeGroupOwner, AfterCreateGroup, AfterGroupDestroyed, AfterGroupFull,
+    AfterGroupInfoChanged, AfterMemberExit, AfterMemberFieldChanged, AfterNewMemberJoin,
+    BeforeCreateGroup, BeforeInviteJoinGroup,
+};
 use self::log::DeliveryLog;
 use self::queue::AfterQueue;
 use self::url::Target;
@@ -39,16 +43,26 @@ pub trait Event: Serialize {
     const COMMAND: &'static str;
 }
 
-impl Event for BeforeCreateGroup {
-    const COMMAND: &'static str = events::BEFORE_CREATE_GROUP;
+/// Ties each body type to its callback command.
+macro_rules! events {
+    ($($body:ty => $command:ident),+ $(,)?) => {
+        $(impl Event for $body {
+            const COMMAND: &'static str = events::$command;
+        })+
+    };
 }
 
-impl Event for AfterCreateGroup {
-    const COMMAND: &'static str = events::AFTER_CREATE_GROUP;
-}
-
-impl Event for AfterGroupDestroyed {
-    const COMMAND: &'static str = events::AFTER_GROUP_DESTROYED;
+events! {
+    BeforeCreateGroup => BEFORE_CREATE_GROUP,
+    AfterCreateGroup => AFTER_CREATE_GROUP,
+    AfterGroupDestroyed => AFTER_GROUP_DESTROYED,
+    BeforeInviteJoinGroup => BEFORE_INVITE_JOIN_GROUP,
+    AfterNewMemberJoin => AFTER_NEW_MEMBER_JOIN,
+    AfterGroupFull => AFTER_GROUP_FULL,
+    AfterMemberExit => AFTER_MEMBER_EXIT,
+    AfterGroupInfoChanged => AFTER_GROUP_INFO_CHANGED,
+    AfterMemberFieldChanged => AFTER_MEMBER_FIELD_CHANGED,
+    AfterChangeGroupOwner => AFTER_CHANGE_GROUP_OWNER,
 }
 
 /// Where an event comes from: the app, its callback settings and the REST caller's address.
@@ -136,13 +150,30 @@ impl Callbacks {
         origin: Origin<'_>,
         event: &BeforeCreateGroup,
     ) -> Result<(), VendorError> {
+        self.before(origin, event, "creation").await.map(|_| ())
+    }
+
+    /// Sends a before-callback, if on, and waits at most `timeout_ms` for the verdict: `Ok`
+    /// lets the request go on, without the accounts the answer refused (see
+    /// [`verdict::decide`]); `noun` names what is vetoed in ErrorInfo ("invitation").
+    pub async fn before<E: Event>(
+        &self,
+        origin: Origin<'_>,
+        event: &E,
+        noun: &'static str,
+    ) -> Result<Vec<String>, VendorError> {
         let Some(out) = origin.outgoing(event) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let fail_closed = origin.config.is_some_and(|c| c.fail_closed);
         let mut delivery =
             deliver::deliver(self.client(), out, self.log.next_seq(), &self.clock).await;
-        let (decision, result) = verdict::decide(verdict::judge(&delivery), fail_closed);
+        let subject = verdict::Subject {
+            command: E::COMMAND,
+            noun,
+        };
+        let (decision, result) =
+            verdict::decide(verdict::judge(&delivery), fail_closed, subject);
         delivery.decision = Some(decision);
         tracing::info!(
             command = delivery.command,
@@ -150,7 +181,7 @@ impl Callbacks {
             status = delivery.status,
             error = delivery.error,
             latency_ms = delivery.latency_ms,
-            "before-create callback"
+            "before callback"
         );
         self.log.push(delivery);
         result

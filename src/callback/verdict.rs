@@ -1,5 +1,6 @@
-//! What the before-create answer means: go on, veto with 10016, veto with the backend's own
-//! code (10100..=10200), or a failed callback that fails open or closed as the app says.
+//! What the answer to a before-callback (before-create, before-invite) means: go on (leaving out
+//! the accounts of `RefusedMembers_Account`), veto with 10016, veto with the backend's own code
+//! (10100..=10200), or a failed callback that fails open or closed as the app says.
 
 use serde_json::Value;
 
@@ -9,11 +10,12 @@ use crate::error::VendorError;
 /// The backend's own codes that are passed through to the REST caller.
 pub const CUSTOM_CODES: std::ops::RangeInclusive<i64> = 10100..=10200;
 
-/// The meaning of one before-create delivery.
+/// The meaning of one before-callback delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// `ErrorCode` 0: the creation goes on.
-    Allow,
+    /// `ErrorCode` 0: the request goes on, without the accounts listed (the string items of
+    /// `RefusedMembers_Account`, which only before-invite answers carry).
+    Allow(Vec<String>),
     /// `ErrorCode` 1: the creation is refused with 10016; holds the answer's ErrorInfo.
     Reject(String),
     /// `ErrorCode` in 10100..=10200: refused with that code and ErrorInfo.
@@ -47,7 +49,7 @@ pub fn judge(delivery: &Delivery) -> Verdict {
         .and_then(Value::as_str)
         .unwrap_or("");
     match answer.get("ErrorCode").and_then(Value::as_i64) {
-        Some(0) => Verdict::Allow,
+        Some(0) => Verdict::Allow(refused(&answer)),
         Some(1) => Verdict::Reject(info.to_string()),
         Some(c) if CUSTOM_CODES.contains(&c) => Verdict::Custom {
             code: u32::try_from(c).unwrap_or(10016),
@@ -60,46 +62,79 @@ pub fn judge(delivery: &Delivery) -> Verdict {
     }
 }
 
-/// The decision's name for the delivery log, and what the creation does.
-pub fn decide(verdict: Verdict, fail_closed: bool) -> (&'static str, Result<(), VendorError>) {
+fn refused(answer: &serde_json::Map<String, Value>) -> Vec<String> {
+    match answer.get("RefusedMembers_Account") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What a before-callback decides about: its command and the noun for messages
+/// (`Group.CallbackBeforeCreateGroup`, "creation").
+#[derive(Debug, Clone, Copy)]
+pub struct Subject {
+    /// The callback command.
+    pub command: &'static str,
+    /// What it may veto, for ErrorInfo ("creation", "invitation").
+    pub noun: &'static str,
+}
+
+/// The decision's name for the delivery log, and what the request does: go on without the
+/// refused accounts, or fail.
+pub fn decide(
+    verdict: Verdict,
+    fail_closed: bool,
+    subject: Subject,
+) -> (&'static str, Result<Vec<String>, VendorError>) {
+    let Subject { command, noun } = subject;
     match verdict {
-        Verdict::Allow => ("allow", Ok(())),
-        Verdict::Reject(info) => ("reject", Err(rejected(&info))),
-        Verdict::Custom { code, info } => ("custom", Err(custom(code, info))),
-        Verdict::Failed(_) if !fail_closed => ("fail_open", Ok(())),
+        Verdict::Allow(refused) => ("allow", Ok(refused)),
+        Verdict::Reject(info) => {
+            let mut text =
+                format!("the app backend rejected the {noun} in {command} (ErrorCode 1)");
+            if !info.is_empty() {
+                text.push_str(&format!(": {info}"));
+            }
+            ("reject", Err(VendorError::CallbackRejected(text)))
+        }
+        Verdict::Custom { code, info } => {
+            let info = if info.is_empty() {
+                format!("the app backend rejected the {noun} in {command} with ErrorCode {code}")
+            } else {
+                info
+            };
+            ("custom", Err(VendorError::Custom { code, info }))
+        }
+        Verdict::Failed(_) if !fail_closed => ("fail_open", Ok(Vec::new())),
         Verdict::Failed(why) => (
             "fail_closed",
             Err(VendorError::CallbackRejected(format!(
-                "the before-create callback failed ({why}) and this app's callback is set to fail closed"
+                "the {command} callback failed ({why}) and this app's callback is set to fail closed"
             ))),
         ),
     }
 }
 
-fn rejected(info: &str) -> VendorError {
-    let mut text =
-        "the app backend rejected the creation in Group.CallbackBeforeCreateGroup (ErrorCode 1)"
-            .to_string();
-    if !info.is_empty() {
-        text.push_str(&format!(": {info}"));
-    }
-    VendorError::CallbackRejected(text)
-}
-
-fn custom(code: u32, info: String) -> VendorError {
-    let info = if info.is_empty() {
-        format!(
-            "the app backend rejected the creation in Group.CallbackBeforeCreateGroup with ErrorCode {code}"
-        )
-    } else {
-        info
-    };
-    VendorError::Custom { code, info }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SUBJECT: Subject = Subject {
+        command: super::super::events::BEFORE_CREATE_GROUP,
+        noun: "creation",
+    };
+
+    #[test]
+    fn refused_members_are_read_from_an_allowing_answer() {
+        let d = answered(
+            200,
+            r#"{"ErrorCode":0,"RefusedMembers_Account":["a",5,"b"]}"#,
+        );
+        assert_eq!(judge(&d), Verdict::Allow(vec!["a".into(), "b".into()]));
+    }
 
     fn answered(status: u16, body: &str) -> Delivery {
         Delivery {
@@ -151,9 +186,9 @@ mod tests {
             (200, ok, "allow", true, Ok(())),
         ];
         for (status, body, name, closed, want) in table {
-            let (got_name, got) = decide(judge(&answered(*status, body)), *closed);
+            let (got_name, got) = decide(judge(&answered(*status, body)), *closed, SUBJECT);
             assert_eq!(
-                (got_name, got.map_err(|e| e.code())),
+                (got_name, got.map(|_| ()).map_err(|e| e.code())),
                 (*name, *want),
                 "{status} {body} closed={closed}"
             );
@@ -173,7 +208,7 @@ mod tests {
             200,
             r#"{"ErrorCode":10150,"ErrorInfo":"quota of the shop"}"#,
         );
-        let (_, got) = decide(judge(&d), false);
+        let (_, got) = decide(judge(&d), false, SUBJECT);
         assert_eq!(
             got,
             Err(VendorError::Custom {

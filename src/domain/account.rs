@@ -10,6 +10,8 @@ pub struct Account {
     pub nick: String,
     /// `FaceUrl` (empty when not given).
     pub face_url: String,
+    /// When the account was last kicked (`im_open_login_svc/kick`, unix seconds), if ever.
+    pub kicked_at: Option<u64>,
 }
 
 /// Checks a UserID: non-empty and at most the profile's byte limit (else 70402).

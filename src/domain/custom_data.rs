@@ -105,6 +105,38 @@ fn parse_entry(
     Ok(CustomEntry { key, value })
 }
 
+/// Applies validated `changes` to stored `entries`: a `Value` of `""` deletes its key, any
+/// other value sets it (a changed key keeps its place, a new one goes last). 10004, and nothing
+/// changes, when more than `max_keys` keys would be stored. Returns whether anything changed.
+pub fn apply_changes(
+    entries: &mut Vec<CustomEntry>,
+    changes: &[CustomEntry],
+    field: &str,
+    max_keys: usize,
+) -> Result<bool, VendorError> {
+    let mut next = entries.clone();
+    for c in changes {
+        let at = next.iter().position(|e| e.key == c.key);
+        match (at, c.value.is_empty()) {
+            (Some(i), true) => {
+                next.remove(i);
+            }
+            (Some(i), false) => next[i].value.clone_from(&c.value),
+            (None, true) => {}
+            (None, false) => next.push(c.clone()),
+        }
+    }
+    if max_keys != 0 && next.len() > max_keys {
+        return Err(invalid(format!(
+            "{field} would hold {} keys; at most {max_keys} may be stored (delete one with an empty Value)",
+            next.len()
+        )));
+    }
+    let changed = next != *entries;
+    *entries = next;
+    Ok(changed)
+}
+
 fn check_permission(
     key: &str,
     field: &str,
@@ -219,6 +251,36 @@ mod tests {
             let got = run(items.clone(), kind).map(|v| v.len());
             assert_eq!(got, want, "{items}");
         }
+    }
+
+    fn entry(k: &str, v: &str) -> CustomEntry {
+        CustomEntry {
+            key: k.into(),
+            value: v.into(),
+        }
+    }
+
+    #[test]
+    fn changes_set_replace_and_delete_keys_up_to_the_limit() {
+        let mut stored = vec![entry("a", "1"), entry("b", "2")];
+        let changed = apply_changes(
+            &mut stored,
+            &[entry("a", "9"), entry("b", ""), entry("c", "3"), entry("x", "")],
+            "AppDefinedData",
+            10,
+        );
+        assert_eq!(changed, Ok(true));
+        assert_eq!(stored, vec![entry("a", "9"), entry("c", "3")]);
+        assert_eq!(apply_changes(&mut stored, &[entry("a", "9")], "F", 10), Ok(false));
+        let full: Vec<CustomEntry> = (0..10).map(|i| entry(&format!("k{i}"), "v")).collect();
+        let mut ten = full.clone();
+        assert_eq!(
+            apply_changes(&mut ten, &[entry("k11", "v")], "F", 10).map_err(|e| e.code()),
+            Err(10004),
+            "an 11th key"
+        );
+        assert_eq!(ten, full, "a refused change changes nothing");
+        assert_eq!(apply_changes(&mut ten, &[entry("k0", ""), entry("k11", "v")], "F", 10), Ok(true));
     }
 
     #[test]

@@ -221,6 +221,10 @@ pub struct Group {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub mutes: BTreeMap<String, u64>,
+    /// Whether a Private group has had its first message (spec §17.4); other types are always
+    /// active. Groups of documents without the field are active.
+    #[serde(rename = "activated", default = "yes")]
+    pub activated: bool,
     /// Creation order within the app, for paging the group list (not part of the document:
     /// the document's order is the creation order).
     #[serde(skip)]
@@ -229,6 +233,10 @@ pub struct Group {
 
 fn one() -> u64 {
     1
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Group {
@@ -255,6 +263,7 @@ impl Group {
             custom: Vec::new(),
             members: Members::default(),
             mutes: BTreeMap::new(),
+            activated: true,
             seq: 0,
         }
     }
@@ -285,6 +294,21 @@ impl Group {
     /// Records a member-list change at `now`: `LastInfoTime` = now, `InfoSeq` unchanged.
     pub fn members_changed(&mut self, now: u64) {
         self.last_info_time = now;
+    }
+
+    /// Mutes `account` for `seconds` from `now` (spec §15.5): 0 unmutes; the end is capped at
+    /// `max`, and `seconds == max` means for ever (stored as `max`).
+    pub fn set_mute(&mut self, account: &str, seconds: u64, now: u64, max: u64) {
+        if seconds == 0 {
+            self.mutes.remove(account);
+            return;
+        }
+        let until = if seconds >= max {
+            max
+        } else {
+            now.saturating_add(seconds).min(max)
+        };
+        self.mutes.insert(account.to_string(), until);
     }
 
     /// Until when `account` is muted (unix seconds), or 0 when not muted at `now`.
@@ -338,6 +362,21 @@ mod tests {
         assert_eq!((g.info_seq, g.next_msg_seq, g.max_members), (1, 1, 0));
         let m = g.members.get("a").expect("member");
         assert_eq!((m.role, m.join_time), (Role::Member, 9));
+    }
+
+    #[test]
+    fn mutes_end_at_now_plus_the_time_capped_and_zero_unmutes() {
+        let mut g = Group::new(GroupType::Public, "g".into());
+        let max = 4_294_967_295;
+        g.set_mute("a", 60, 1000, max);
+        assert_eq!(g.muted_until("a", 1000), 1060);
+        g.set_mute("a", max, 1000, max);
+        assert_eq!(g.muted_until("a", 1000), max, "for ever");
+        g.set_mute("a", max - 1, 1000, max);
+        assert_eq!(g.muted_until("a", 1000), max, "capped");
+        g.set_mute("a", 0, 1000, max);
+        assert_eq!(g.muted_until("a", 1000), 0);
+        assert!(g.mutes.is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod account;
 pub mod create_group;
 pub mod custom_data;
 pub mod group;
+pub mod group_id;
 pub mod json;
 pub mod members;
 pub mod wire;

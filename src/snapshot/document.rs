@@ -54,6 +54,9 @@ pub struct AccountDoc {
     /// Avatar URL.
     #[serde(default)]
     pub FaceUrl: String,
+    /// When the account was last kicked (unix seconds), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kicked_at: Option<u64>,
 }
 
 impl AccountDoc {
@@ -63,6 +66,7 @@ impl AccountDoc {
             UserID: id,
             Nick: a.nick,
             FaceUrl: a.face_url,
+            kicked_at: a.kicked_at,
         }
     }
 }

@@ -76,6 +76,7 @@ fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, Imp
         let account = Account {
             nick: a.Nick,
             face_url: a.FaceUrl,
+            kicked_at: a.kicked_at,
         };
         app.import(&a.UserID, account);
     }

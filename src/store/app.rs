@@ -144,6 +144,35 @@ impl AppState {
         self.accounts.insert(id.to_string(), account);
     }
 
+    /// Imports `id` with this profile, or updates the profile of an imported account (what
+    /// else it holds, such as its last kick, stays).
+    pub fn import_profile(&self, id: &str, nick: String, face_url: String) {
+        let mut a = self.accounts.entry(id.to_string()).or_default();
+        a.nick = nick;
+        a.face_url = face_url;
+    }
+
+    /// Records a kick of `id` at `now` (unix seconds); `false` when `id` is not imported.
+    pub fn kick(&self, id: &str, now: u64) -> bool {
+        match self.accounts.get_mut(id) {
+            Some(mut a) => {
+                a.kicked_at = Some(now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The imported account `id` (admins are not stored accounts).
+    pub fn account(&self, id: &str) -> Option<Account> {
+        self.accounts.get(id).map(|a| a.clone())
+    }
+
+    /// How many groups `account` belongs to (from the member index).
+    pub fn joined_count(&self, account: &str) -> usize {
+        self.joined.get(account).map_or(0, |ids| ids.len())
+    }
+
     /// Imports `id` with an empty profile unless it is imported already (one atomic step, so a
     /// concurrent import with a profile is never overwritten).
     pub fn import_if_new(&self, id: &str) {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
-use crate::domain::account::{Account, check_user_id};
+use crate::domain::account::check_user_id;
 use crate::domain::wire;
 use crate::error::VendorError;
 
@@ -44,11 +44,9 @@ impl VendorCommand for AccountImport {
             }
         };
         check_user_id(&id, field, call.emu.rules)?;
-        let account = Account {
-            nick: request.Nick.unwrap_or_default(),
-            face_url: request.FaceUrl.unwrap_or_default(),
-        };
-        call.app.import(&id, account);
+        let nick = request.Nick.unwrap_or_default();
+        let face_url = request.FaceUrl.unwrap_or_default();
+        call.app.import_profile(&id, nick, face_url);
         Ok(envelope::ok(NoFields {}))
     }
 }

@@ -3,14 +3,14 @@
 use axum::response::Response;
 use serde::Serialize;
 
-use super::callback_origin;
+use super::{callback_origin, ensure_imported};
 use crate::api::command::{Call, RateClass, Service, VendorCommand};
 use crate::api::envelope;
 use crate::apps::AppPolicy;
 use crate::callback::events::{AFTER_CREATE_GROUP, BEFORE_CREATE_GROUP, BeforeCreateGroup};
 use crate::domain::create_group::{self, NewGroup, Request};
+use crate::domain::group::GroupType;
 use crate::error::VendorError;
-use crate::store::AppState;
 
 /// `create_group` (SPEC §3).
 pub struct CreateGroup;
@@ -25,7 +25,10 @@ impl VendorCommand for CreateGroup {
     /// Creates a group (SPEC §3.3, steps 2 to 8): the before-create callback may veto it after
     /// every other check; the after-create callback is queued once it is stored.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let new = create_group::parse(request, &call.body, call.emu.rules, call.app.policy())?;
+        let mut new =
+            create_group::parse(request, &call.body, call.emu.rules, call.app.policy())?;
+        new.group.activated = new.group.group_type != GroupType::Private
+            || call.emu.private_groups_start_active;
         check_accounts(&call, &new)?;
         if let Some(id) = &new.custom_id
             && call.app.group_exists(id)
@@ -56,25 +59,13 @@ struct Created {
 }
 
 fn check_accounts(call: &Call, new: &NewGroup) -> Result<(), VendorError> {
-    if call.emu.auto_import_accounts {
-        return Ok(());
-    }
     if let Some(owner) = &new.group.owner {
-        ensure_imported(&call.app, "Owner_Account", owner)?;
+        ensure_imported(call, "Owner_Account", owner)?;
     }
     for m in new.members() {
-        ensure_imported(&call.app, "MemberList's Member_Account", m.account())?;
+        ensure_imported(call, "MemberList's Member_Account", m.account())?;
     }
     Ok(())
-}
-
-fn ensure_imported(app: &AppState, field: &str, account: &str) -> Result<(), VendorError> {
-    if app.is_imported(account) {
-        return Ok(());
-    }
-    Err(VendorError::InvalidParameter(format!(
-        "{field} {account:?} is not an imported account; import it first with im_open_login_svc/account_import, or start the emulator with --auto-import-accounts"
-    )))
 }
 
 fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), VendorError> {

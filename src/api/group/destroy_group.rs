@@ -3,7 +3,7 @@
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{callback_origin, required_group_id};
+use super::{callback_origin, group_id};
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
 use crate::callback::events::{AFTER_GROUP_DESTROYED, AfterGroupDestroyed};
@@ -28,7 +28,7 @@ impl VendorCommand for DestroyGroup {
 
     /// Destroys `GroupId` (10010 when it does not exist), then queues the after-destroy callback.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let id = required_group_id(&call, request.GroupId)?;
+        let id = group_id(&call, request.GroupId)?;
         let group = call
             .app
             .destroy_group(&id)

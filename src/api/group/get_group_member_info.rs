@@ -4,7 +4,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::get_group_info::{Filter, MemberEntry, member_entry};
-use super::required_group_id;
+use super::group_id;
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
 use crate::domain::group::Role;
@@ -47,7 +47,7 @@ impl VendorCommand for GetGroupMemberInfo {
 
     /// Answers `MemberNum` (all members) and the page `Offset..Offset+Limit` (all when no Limit).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let id = required_group_id(&call, request.GroupId)?;
+        let id = group_id(&call, request.GroupId)?;
         let limit = non_negative(request.Limit, "Limit")?
             .filter(|l| *l > 0)
             .unwrap_or(usize::MAX);
