@@ -50,7 +50,12 @@ pub struct Config {
     /// Which spelling of renamed read fields answers carry: both (MuteAllMember and
     /// ShutUpAllMember, MuteUntil and ShutUpUntil, plus OnlineMemberNum), current or legacy.
     /// Requests accept both spellings whatever this says.
-    #[arg(long, env = "TIM_EMULATOR_FIELD_NAMES", value_enum, default_value = "both")]
+    #[arg(
+        long,
+        env = "TIM_EMULATOR_FIELD_NAMES",
+        value_enum,
+        default_value = "both"
+    )]
     pub field_names: FieldNames,
 
     /// Private groups start active; by default one stays inactive (hidden from members other

@@ -525,7 +525,10 @@ mod tests {
             (serde_json::json!({"Accounts": ["a", "b"]}), Ok(())),
             (serde_json::json!({"NewOwner_Account": 5}), Err(60015)),
             (serde_json::json!({"From_Account": false}), Err(60015)),
-            (serde_json::json!({"MemberToDel_Account": ["a", 1]}), Err(60015)),
+            (
+                serde_json::json!({"MemberToDel_Account": ["a", 1]}),
+                Err(60015),
+            ),
             (serde_json::json!({"Members_Account": [null]}), Err(60015)),
             (serde_json::json!({"User_Account": ["a", "b"]}), Ok(())),
         ];

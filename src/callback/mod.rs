@@ -172,8 +172,7 @@ impl Callbacks {
             command: E::COMMAND,
             noun,
         };
-        let (decision, result) =
-            verdict::decide(verdict::judge(&delivery), fail_closed, subject);
+        let (decision, result) = verdict::decide(verdict::judge(&delivery), fail_closed, subject);
         delivery.decision = Some(decision);
         tracing::info!(
             command = delivery.command,

@@ -265,13 +265,21 @@ mod tests {
         let mut stored = vec![entry("a", "1"), entry("b", "2")];
         let changed = apply_changes(
             &mut stored,
-            &[entry("a", "9"), entry("b", ""), entry("c", "3"), entry("x", "")],
+            &[
+                entry("a", "9"),
+                entry("b", ""),
+                entry("c", "3"),
+                entry("x", ""),
+            ],
             "AppDefinedData",
             10,
         );
         assert_eq!(changed, Ok(true));
         assert_eq!(stored, vec![entry("a", "9"), entry("c", "3")]);
-        assert_eq!(apply_changes(&mut stored, &[entry("a", "9")], "F", 10), Ok(false));
+        assert_eq!(
+            apply_changes(&mut stored, &[entry("a", "9")], "F", 10),
+            Ok(false)
+        );
         let full: Vec<CustomEntry> = (0..10).map(|i| entry(&format!("k{i}"), "v")).collect();
         let mut ten = full.clone();
         assert_eq!(
@@ -280,7 +288,10 @@ mod tests {
             "an 11th key"
         );
         assert_eq!(ten, full, "a refused change changes nothing");
-        assert_eq!(apply_changes(&mut ten, &[entry("k0", ""), entry("k11", "v")], "F", 10), Ok(true));
+        assert_eq!(
+            apply_changes(&mut ten, &[entry("k0", ""), entry("k11", "v")], "F", 10),
+            Ok(true)
+        );
     }
 
     #[test]

@@ -204,6 +204,20 @@ impl AppState {
         self.groups.contains_key(id)
     }
 
+    /// Runs `f` on the group `id` (10010 when it does not exist) and returns its answer. `f`
+    /// must be short: it runs under a shard lock.
+    pub fn read_group<R>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&Group) -> Result<R, VendorError>,
+    ) -> Result<R, VendorError> {
+        let group = self
+            .groups
+            .get(id)
+            .ok_or_else(|| VendorError::GroupNotFound(id.to_string()))?;
+        f(&group)
+    }
+
     /// Runs `f` on the group `id`, if it exists. `f` must be short: it runs under a shard lock.
     pub fn with_group<R>(&self, id: &str, f: impl FnOnce(&Group) -> R) -> Option<R> {
         self.groups.get(id).map(|g| f(&g))

@@ -197,8 +197,8 @@ async fn malformed_bodies_answer_in_the_vendor_envelope() {
 async fn malformed_bodies_get_the_envelope_on_every_command() {
     let emu = Emu::start_unlimited().await;
     let query = Emu::query(APP, "admin");
-    // create_group (SERVED[0]) has its own table above.
-    for path in &common::SERVED[1..] {
+    // create_group (the first served command) has its own table above.
+    for path in &common::served()[1..] {
         for (what, body, want) in bodies() {
             if want != 60003 {
                 continue;

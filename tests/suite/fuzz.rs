@@ -24,9 +24,12 @@ use tim_emulator::apps::{Apps, Limits};
 const ACCOUNTS: [&str; 5] = ["u1", "u2", "u3", "owner", "admin"];
 
 /// The served commands, one unknown group command and one unserved service.
-fn commands() -> Vec<&'static str> {
-    let mut all = common::SERVED.to_vec();
-    all.extend(["group_open_http_svc/no_such_command", "openim/sendmsg"]);
+fn commands() -> Vec<String> {
+    let mut all = common::served();
+    all.extend([
+        "group_open_http_svc/no_such_command".into(),
+        "openim/sendmsg".into(),
+    ]);
     all
 }
 
@@ -171,7 +174,7 @@ fn query() -> impl Strategy<Value = String> {
 
 fn path() -> impl Strategy<Value = String> {
     prop_oneof![
-        6 => prop::sample::select(commands()).prop_map(str::to_string),
+        6 => prop::sample::select(commands()),
         1 => "[a-z_%0-9]{0,12}(/[a-z_%0-9]{0,12}){0,3}",
     ]
 }

@@ -304,8 +304,12 @@ async fn get_group_member_info_pages_with_limit_and_offset() {
     }
     let v = emu.call(MEMBERS, json!({"GroupId": "nope"})).await;
     assert_eq!(code(&v), 10010, "{v}");
-    for bad in [json!({}), json!({"GroupId": ""}), json!({"GroupId": 5})] {
+    for bad in [json!({}), json!({"GroupId": 5})] {
         assert_eq!(code(&emu.call(MEMBERS, bad.clone()).await), 10004, "{bad}");
+    }
+    // Spec §10.3: an ID no group could have is 10015.
+    for bad in [json!({"GroupId": ""}), json!({"GroupId": "a".repeat(50)})] {
+        assert_eq!(code(&emu.call(MEMBERS, bad.clone()).await), 10015, "{bad}");
     }
 }
 
@@ -336,9 +340,11 @@ async fn destroy_group_removes_the_group_and_frees_its_id() {
         3,
         "a fresh group, not the old one"
     );
-    for bad in [json!({}), json!({"GroupId": ""}), json!({"GroupId": ["x"]})] {
+    for bad in [json!({}), json!({"GroupId": ["x"]})] {
         assert_eq!(code(&emu.call(DESTROY, bad.clone()).await), 10004, "{bad}");
     }
+    let v = emu.call(DESTROY, json!({"GroupId": ""})).await;
+    assert_eq!(code(&v), 10015, "spec §10.3: {v}");
 }
 
 async fn list(emu: &Emu, body: Value) -> (u64, Vec<String>, u64) {

@@ -25,10 +25,9 @@ impl VendorCommand for CreateGroup {
     /// Creates a group (SPEC §3.3, steps 2 to 8): the before-create callback may veto it after
     /// every other check; the after-create callback is queued once it is stored.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let mut new =
-            create_group::parse(request, &call.body, call.emu.rules, call.app.policy())?;
-        new.group.activated = new.group.group_type != GroupType::Private
-            || call.emu.private_groups_start_active;
+        let mut new = create_group::parse(request, &call.body, call.emu.rules, call.app.policy())?;
+        new.group.activated =
+            new.group.group_type != GroupType::Private || call.emu.private_groups_start_active;
         check_accounts(&call, &new)?;
         if let Some(id) = &new.custom_id
             && call.app.group_exists(id)

@@ -1,8 +1,11 @@
-//! `group_open_http_svc/get_group_info`: groups by ID, narrowed by `ResponseFilter`.
+//! `group_open_http_svc/get_group_info`: groups by ID, narrowed by `ResponseFilter` (SPEC §5,
+//! spec §11).
 //!
-//! Without a filter every field comes back. With one, `GroupBaseInfoFilter` picks base fields
-//! (all when absent), `MemberInfoFilter` asks for `MemberList` with those member fields, and the
-//! two `AppDefinedDataFilter_*` lists ask for those custom keys (none when absent).
+//! Without a filter every field comes back, in the order of spec §11.2. With one,
+//! `GroupBaseInfoFilter` picks base fields (all when absent), `MemberInfoFilter` asks for
+//! `MemberList` with those member fields, and the two `AppDefinedDataFilter_*` lists ask for
+//! those custom keys (none when absent). Renamed fields answer in the spellings the
+//! `--field-names` setting picks, and filters accept either spelling.
 
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -10,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
 use crate::domain::custom_data::CustomEntry;
-use crate::domain::group::{Group, Member};
+use crate::domain::group::{Group, GroupType, Member};
+use crate::domain::group_id::check_form;
+use crate::emulator::FieldNames;
 use crate::error::VendorError;
 
 /// `get_group_info` (SPEC §5).
@@ -39,32 +44,50 @@ struct ResponseFilter {
 impl VendorCommand for GetGroupInfo {
     const SERVICE: Service = Service::Group;
     const NAME: &'static str = "get_group_info";
-    const SUMMARY: &'static str =
-        "up to 50 IDs; per-group `ErrorCode` (10010 when missing); `ResponseFilter`";
+    const SUMMARY: &'static str = "up to 50 IDs; per-group `ErrorCode` (10015 malformed, 10010 missing); `ResponseFilter`; both spellings of renamed fields";
     type Request = Request;
 
-    /// Answers the groups of `GroupIdList`, each with its own ErrorCode (10010 when missing).
+    /// Answers the groups of `GroupIdList`, each with its own ErrorCode (10015 for an ID no
+    /// group could have, 10010 for one that names no group).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let ids = group_ids(request.GroupIdList, call.emu.rules.group_info_max_ids)?;
         let filter = request.ResponseFilter.map_or_else(Filter::all, Filter::new);
-        let now = call.now();
+        let view = View::of(&call);
         let group_info = ids
             .into_iter()
             .map(|id| {
-                call.app
-                    .with_group(&id, |g| found(g, &filter, now))
-                    .unwrap_or_else(|| {
-                        let e = VendorError::GroupNotFound(id.clone());
-                        Entry {
-                            ErrorCode: e.code(),
-                            ErrorInfo: e.to_string(),
-                            GroupId: id,
-                            ..Entry::default()
-                        }
-                    })
+                let found = check_form(&id, call.emu.rules).and_then(|()| {
+                    call.app
+                        .with_group(&id, |g| found(g, &filter, &view))
+                        .ok_or_else(|| VendorError::GroupNotFound(id.clone()))
+                });
+                found.unwrap_or_else(|e| Entry {
+                    ErrorCode: e.code(),
+                    ErrorInfo: e.to_string(),
+                    GroupId: id,
+                    ..Entry::default()
+                })
             })
             .collect();
         Ok(envelope::ok(Answer { group_info }))
+    }
+}
+
+/// What every read needs besides the group: the app, the time and the spelling setting.
+pub(crate) struct View {
+    appid: u64,
+    now: u64,
+    names: FieldNames,
+}
+
+impl View {
+    /// The view of `call`.
+    pub(crate) fn of(call: &Call) -> Self {
+        Self {
+            appid: call.app.sdkappid(),
+            now: call.now(),
+            names: call.emu.field_names,
+        }
     }
 }
 
@@ -85,6 +108,8 @@ struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     Name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    Appid: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     Introduction: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     Notification: Option<String>,
@@ -94,6 +119,8 @@ struct Entry {
     Owner_Account: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     CreateTime: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    InfoSeq: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     LastInfoTime: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,14 +134,20 @@ struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     ApplyJoinOption: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    InviteJoinOption: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    MuteAllMember: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     ShutUpAllMember: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    OnlineMemberNum: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     AppDefinedData: Option<Vec<CustomEntry>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     MemberList: Option<Vec<MemberEntry>>,
 }
 
-/// One member as the group reads return it.
+/// One member as the group reads return it (spec §11.2).
 #[derive(Serialize, Default)]
 #[allow(non_snake_case)]
 pub(crate) struct MemberEntry {
@@ -130,7 +163,11 @@ pub(crate) struct MemberEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     LastSendMsgTime: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    MuteUntil: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     ShutUpUntil: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    NameCard: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     AppMemberDefinedData: Option<Vec<CustomEntry>>,
 }
@@ -142,6 +179,19 @@ pub(crate) struct Filter {
     member_fields: Option<Option<Vec<String>>>,
     group_keys: Option<Option<Vec<String>>>,
     member_keys: Option<Option<Vec<String>>>,
+}
+
+/// Today's name of a field that was renamed in 2022 (spec §11.1); other names as they are.
+fn current_name(name: &str) -> &str {
+    match name {
+        "ShutUpAllMember" => "MuteAllMember",
+        "ShutUpUntil" => "MuteUntil",
+        other => other,
+    }
+}
+
+fn listed(list: &[String], field: &str) -> bool {
+    list.iter().any(|f| current_name(f) == field)
 }
 
 impl Filter {
@@ -178,15 +228,17 @@ impl Filter {
         }
     }
 
-    fn base(&self, field: &str) -> bool {
-        self.base
-            .as_ref()
-            .is_none_or(|b| b.iter().any(|f| f == field))
+    /// Whether base field `field` (today's spelling) is asked for.
+    pub(crate) fn base(&self, field: &str) -> bool {
+        self.base.as_ref().is_none_or(|b| listed(b, field))
     }
 
     fn member_field(&self, field: &str) -> bool {
-        matches!(&self.member_fields, Some(None))
-            || matches!(&self.member_fields, Some(Some(l)) if l.iter().any(|f| f == field))
+        match &self.member_fields {
+            Some(None) => true,
+            Some(Some(l)) => listed(l, field),
+            None => false,
+        }
     }
 }
 
@@ -201,9 +253,19 @@ fn pick(entries: &[CustomEntry], keys: &Option<Vec<String>>) -> Vec<CustomEntry>
     }
 }
 
-/// One member of `group` narrowed by `filter`, at `now` (unix seconds, for mute expiry).
-pub(crate) fn member_entry(group: &Group, m: &Member, filter: &Filter, now: u64) -> MemberEntry {
+/// `value` under today's name and/or the legacy one, as the setting says.
+fn spelled<T: Copy>(asked: bool, names: FieldNames, value: T) -> (Option<T>, Option<T>) {
+    (
+        (asked && names.current()).then_some(value),
+        (asked && names.legacy()).then_some(value),
+    )
+}
+
+/// One member of `group` narrowed by `filter`.
+pub(crate) fn member_entry(group: &Group, m: &Member, filter: &Filter, view: &View) -> MemberEntry {
     let f = |name: &str| filter.member_field(name);
+    let muted = group.muted_until(m.account(), view.now);
+    let (mute_until, shut_up_until) = spelled(f("MuteUntil"), view.names, muted);
     MemberEntry {
         Member_Account: m.account().to_string(),
         Role: f("Role").then_some(m.role.as_str()),
@@ -211,34 +273,64 @@ pub(crate) fn member_entry(group: &Group, m: &Member, filter: &Filter, now: u64)
         MsgSeq: f("MsgSeq").then_some(m.msg_seq),
         MsgFlag: f("MsgFlag").then_some(m.msg_flag.as_str()),
         LastSendMsgTime: f("LastSendMsgTime").then_some(m.last_send_msg_time),
-        ShutUpUntil: f("ShutUpUntil").then(|| group.muted_until(m.account(), now)),
+        MuteUntil: mute_until,
+        ShutUpUntil: shut_up_until,
+        NameCard: f("NameCard").then(|| m.name_card.clone()),
         AppMemberDefinedData: filter.member_keys.as_ref().map(|k| pick(&m.custom, k)),
     }
 }
 
-fn found(g: &Group, filter: &Filter, now: u64) -> Entry {
+/// Whether reads list this group's members (spec §11.2: not for AVChatRoom, emulator choice).
+fn lists_members(g: &Group) -> bool {
+    g.group_type != GroupType::AVChatRoom
+}
+
+/// The `InviteJoinOption` a group reads with: as set, else its type's default (spec §14.2);
+/// `None` for types without it (AVChatRoom, BChatRoom).
+pub(crate) fn invite_join_option(g: &Group) -> Option<&'static str> {
+    use crate::domain::group::InviteJoinOption as I;
+    let default = match g.group_type {
+        GroupType::Private => I::FreeAccess,
+        GroupType::Public | GroupType::ChatRoom => I::DisableInvite,
+        GroupType::AVChatRoom | GroupType::BChatRoom => return None,
+    };
+    Some(g.invite_join.unwrap_or(default).as_str())
+}
+
+fn found(g: &Group, filter: &Filter, view: &View) -> Entry {
     let b = |name: &str| filter.base(name);
+    let (mute_all, shut_up_all) = spelled(b("MuteAllMember"), view.names, g.mute_all.as_str());
+    let members = lists_members(g);
     Entry {
         GroupId: g.id.clone(),
         Type: b("Type").then_some(g.group_type.as_str()),
         Name: b("Name").then(|| g.name.clone()),
+        Appid: b("Appid").then_some(view.appid),
         Introduction: b("Introduction").then(|| g.introduction.clone()),
         Notification: b("Notification").then(|| g.notification.clone()),
         FaceUrl: b("FaceUrl").then(|| g.face_url.clone()),
         Owner_Account: b("Owner_Account").then(|| g.owner.clone().unwrap_or_default()),
         CreateTime: b("CreateTime").then_some(g.create_time),
+        InfoSeq: b("InfoSeq").then_some(g.info_seq),
         LastInfoTime: b("LastInfoTime").then_some(g.last_info_time),
         LastMsgTime: b("LastMsgTime").then_some(g.last_msg_time),
         NextMsgSeq: b("NextMsgSeq").then_some(g.next_msg_seq),
-        MemberNum: b("MemberNum").then_some(g.members.len()),
+        MemberNum: b("MemberNum").then_some(if members { g.members.len() } else { 0 }),
         MaxMemberNum: b("MaxMemberNum").then_some(g.max_members),
         ApplyJoinOption: b("ApplyJoinOption").then_some(g.apply_join.as_str()),
-        ShutUpAllMember: b("ShutUpAllMember").then_some(g.mute_all.as_str()),
+        InviteJoinOption: if b("InviteJoinOption") {
+            invite_join_option(g)
+        } else {
+            None
+        },
+        MuteAllMember: mute_all,
+        ShutUpAllMember: shut_up_all,
+        OnlineMemberNum: (b("OnlineMemberNum") && view.names.legacy()).then_some(0),
         AppDefinedData: filter.group_keys.as_ref().map(|k| pick(&g.custom, k)),
-        MemberList: filter.member_fields.as_ref().map(|_| {
+        MemberList: filter.member_fields.as_ref().filter(|_| members).map(|_| {
             g.members
                 .iter()
-                .map(|m| member_entry(g, m, filter, now))
+                .map(|m| member_entry(g, m, filter, view))
                 .collect()
         }),
         ..Entry::default()

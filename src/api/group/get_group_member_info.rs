@@ -3,16 +3,21 @@
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::get_group_info::{Filter, MemberEntry, member_entry};
-use super::group_id;
+use super::get_group_info::{Filter, MemberEntry, View, member_entry};
+use super::{allow_types, group_id};
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
-use crate::domain::group::Role;
+use crate::domain::group::{GroupType, Role};
 use crate::domain::wire::Int;
 use crate::error::VendorError;
 
-/// `get_group_member_info` (SPEC §5).
+/// `get_group_member_info` (SPEC §5, spec §11.2).
 pub struct GetGroupMemberInfo;
+
+const NAME: &str = "get_group_member_info";
+
+/// Types whose members this command does not list (spec §11.2: 10007).
+const HUGE: &[GroupType] = &[GroupType::AVChatRoom, GroupType::BChatRoom];
 
 /// The get_group_member_info body.
 #[derive(Debug, Deserialize)]
@@ -41,36 +46,45 @@ struct Answer {
 
 impl VendorCommand for GetGroupMemberInfo {
     const SERVICE: Service = Service::Group;
-    const NAME: &'static str = "get_group_member_info";
-    const SUMMARY: &'static str = "`Limit`, `Offset`, `MemberInfoFilter`, `MemberRoleFilter`, `AppDefinedDataFilter_GroupMember`";
+    const NAME: &'static str = NAME;
+    const SUMMARY: &'static str = "`Limit` (at most 6000), `Offset`, `MemberInfoFilter`, `MemberRoleFilter`, `AppDefinedDataFilter_GroupMember`; 10007 for AVChatRoom/BChatRoom";
     type Request = Request;
 
     /// Answers `MemberNum` (all members) and the page `Offset..Offset+Limit` (all when no Limit).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let id = group_id(&call, request.GroupId)?;
-        let limit = non_negative(request.Limit, "Limit")?
-            .filter(|l| *l > 0)
-            .unwrap_or(usize::MAX);
+        let max = call.emu.rules.member_info_max_limit as usize;
+        let limit = non_negative(request.Limit, "Limit")?.filter(|l| *l > 0);
+        if let Some(l) = limit
+            && l > max
+        {
+            return Err(VendorError::InvalidParameter(format!(
+                "Limit is {l}; at most {max} members come back in one call"
+            )));
+        }
+        let limit = limit.unwrap_or(usize::MAX);
         let offset = non_negative(request.Offset, "Offset")?.unwrap_or(0);
         let roles = role_filter(request.MemberRoleFilter)?;
         let filter = Filter::for_members(
             request.MemberInfoFilter,
             request.AppDefinedDataFilter_GroupMember,
         );
-        let now = call.now();
-        let answer = call.app.with_group(&id, |g| Answer {
-            MemberNum: g.members.len(),
-            MemberList: g
-                .members
-                .iter()
-                .filter(|m| roles.as_ref().is_none_or(|r| r.contains(&m.role)))
-                .skip(offset)
-                .take(limit)
-                .map(|m| member_entry(g, m, &filter, now))
-                .collect(),
+        let view = View::of(&call);
+        let answer = call.app.read_group(&id, |g| {
+            allow_types(NAME, g, HUGE, VendorError::PermissionDenied)?;
+            Ok(Answer {
+                MemberNum: g.members.len(),
+                MemberList: g
+                    .members
+                    .iter()
+                    .filter(|m| roles.as_ref().is_none_or(|r| r.contains(&m.role)))
+                    .skip(offset)
+                    .take(limit)
+                    .map(|m| member_entry(g, m, &filter, &view))
+                    .collect(),
+            })
         });
-        let answer = answer.ok_or(VendorError::GroupNotFound(id))?;
-        Ok(envelope::ok(answer))
+        Ok(envelope::ok(answer?))
     }
 }
 

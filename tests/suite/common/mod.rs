@@ -13,18 +13,13 @@ use tim_emulator::{Emulator, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::oneshot;
 
-/// Every vendor command the emulator serves, as `service/command`.
-pub const SERVED: [&str; 9] = [
-    "group_open_http_svc/create_group",
-    "group_open_http_svc/get_group_info",
-    "group_open_http_svc/get_group_member_info",
-    "group_open_http_svc/destroy_group",
-    "group_open_http_svc/get_appid_group_list",
-    "im_open_login_svc/account_import",
-    "im_open_login_svc/multiaccount_import",
-    "im_open_login_svc/account_check",
-    "im_open_login_svc/account_delete",
-];
+/// Every vendor command the emulator serves, as `service/command`, from the registry.
+pub fn served() -> Vec<String> {
+    tim_emulator::api::registry::COMMANDS
+        .iter()
+        .map(|c| c.path())
+        .collect()
+}
 
 /// The sdkappid the tests use unless they say otherwise.
 pub const APP: u64 = 1_400_000_000;
@@ -208,11 +203,12 @@ impl Emu {
         v["TotalCount"].as_u64().expect("TotalCount is a number")
     }
 
-    /// Whether the group `id` exists on [`APP`] (get_group_info's per-group ErrorCode).
+    /// Whether the group `id` exists on [`APP`] (get_group_info's per-group ErrorCode; an ID
+    /// no group could have, 10015, does not exist either).
     pub async fn group_exists(&self, id: &str) -> bool {
         match code(&self.group_info(id).await) {
             0 => true,
-            10010 => false,
+            10010 | 10015 => false,
             other => panic!("unexpected per-group ErrorCode {other}"),
         }
     }
