@@ -240,6 +240,25 @@ fn journal_entry(
     }
 }
 
+/// Runs `work`; a panic inside it becomes 10002 naming request `id`, logged at error level.
+async fn guarded(
+    work: impl std::future::Future<Output = Result<Response, VendorError>>,
+    id: u64,
+) -> Result<Response, VendorError> {
+    std::panic::AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let what = panic_text(panic.as_ref());
+            tracing::error!(
+                request_id = id,
+                panic = what,
+                "a handler panicked: this is an emulator bug"
+            );
+            Err(VendorError::EmulatorBug(id))
+        })
+}
+
 /// The message of a panic payload (a `&str` or a `String`, as `panic!` makes them).
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
     payload
@@ -497,6 +516,17 @@ mod tests {
             (q.sdkappid, q.identifier.as_str(), q.usersig.as_str()),
             (7, "a b", "x=y")
         );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_10002_naming_the_request() {
+        let got = guarded(async { panic!("boom") }, 42).await;
+        let e = got.map(|_| ()).expect_err("a panic is an error answer");
+        assert_eq!(e.code(), 10002);
+        assert!(e.to_string().contains("request id 42"), "{e}");
+        assert!(e.to_string().contains("bug"), "{e}");
+        let fine = guarded(async { Err(VendorError::MissingUserSig) }, 1).await;
+        assert_eq!(fine.map(|_| ()).map_err(|e| e.code()), Err(70002));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{APP, Emu, assert_envelope, code};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const CREATE: &str = "group_open_http_svc/create_group";
 
@@ -330,4 +330,116 @@ async fn the_server_keeps_serving_after_bad_input() {
         .create_group(json!({"Type": "Public", "Name": "after"}))
         .await;
     assert_eq!(code(&v), 0, "{v}");
+}
+
+/// Issue 9: a field of the wrong type names its path and what was expected, with the service's
+/// code; account fields keep SPEC §1's 60015.
+#[tokio::test]
+async fn type_errors_name_the_field_path_and_the_expected_type() {
+    let emu = Emu::start_unlimited().await;
+    emu.import(&["a", "b", "c", "d"]).await;
+    let members = |fourth: Value| {
+        json!({"Type": "Public", "Name": "g", "MemberList": [
+            {"Member_Account": "a"}, {"Member_Account": "b"}, {"Member_Account": "c"}, fourth]})
+    };
+    let table: Vec<(&str, Value, i64, &str)> = vec![
+        (
+            "group_open_http_svc/create_group",
+            members(json!({"Member_Account": "d", "Role": 5})),
+            10004,
+            "MemberList[3].Role must be a string, not a number",
+        ),
+        (
+            "group_open_http_svc/create_group",
+            members(json!(7)),
+            10004,
+            "MemberList[3] must be an object, not a number",
+        ),
+        (
+            "group_open_http_svc/create_group",
+            members(json!({"Member_Account": 5})),
+            60015,
+            "MemberList[3].Member_Account",
+        ),
+        (
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public", "Name": "g", "AppDefinedData": [{"Key": "k", "Value": 1}]}),
+            10004,
+            "AppDefinedData[0].Value must be a string, not a number",
+        ),
+        (
+            "group_open_http_svc/get_group_info",
+            json!({"GroupIdList": ["x"], "ResponseFilter": {"GroupBaseInfoFilter": "Name"}}),
+            10004,
+            "ResponseFilter.GroupBaseInfoFilter must be an array, not a string",
+        ),
+        (
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": [{"UserID": "a"}, 3]}),
+            70402,
+            "CheckItem[1] must be an object, not a number",
+        ),
+        (
+            "im_open_login_svc/account_import",
+            json!({"UserID": "a", "Nick": ["n"]}),
+            70402,
+            "Nick must be a string, not an array",
+        ),
+    ];
+    for (path, body, want, says) in table {
+        let v = emu.call(path, body.clone()).await;
+        assert_eq!(code(&v), want, "{path} {body}: {v}");
+        assert!(common::info(&v).contains(says), "{path} {body}: {v}");
+    }
+}
+
+/// Issue 9: a required field sent in another case gets a hint with the right spelling.
+#[tokio::test]
+async fn a_required_field_in_the_wrong_case_gets_a_case_sensitivity_hint() {
+    let emu = Emu::start_unlimited().await;
+    let table: Vec<(&str, Value, i64, &str)> = vec![
+        (
+            "group_open_http_svc/create_group",
+            json!({"name": "g", "Type": "Public"}),
+            10004,
+            "\"name\"",
+        ),
+        (
+            "group_open_http_svc/get_group_member_info",
+            json!({"groupId": "g"}),
+            10004,
+            "\"groupId\"",
+        ),
+        (
+            "im_open_login_svc/account_import",
+            json!({"userid": "a"}),
+            70402,
+            "\"userid\"",
+        ),
+        (
+            "im_open_login_svc/account_check",
+            json!({"checkitem": [{"UserID": "a"}]}),
+            70402,
+            "\"checkitem\"",
+        ),
+    ];
+    for (path, body, want, twin) in table {
+        let v = emu.call(path, body.clone()).await;
+        assert_eq!(code(&v), want, "{path} {body}: {v}");
+        let text = common::info(&v);
+        assert!(
+            text.contains("case-sensitive") && text.contains(twin),
+            "{path}: {v}"
+        );
+    }
+    let v = emu
+        .call(
+            "group_open_http_svc/create_group",
+            json!({"Type": "Public"}),
+        )
+        .await;
+    assert!(
+        !common::info(&v).contains("case-sensitive"),
+        "no twin, no hint: {v}"
+    );
 }

@@ -30,6 +30,8 @@ enum Reply {
     Text(&'static str),
     /// Records the call, then never answers in time.
     Stall,
+    /// Records the call, waits this long, then answers this JSON.
+    Late(Duration, Value),
 }
 
 /// One request the receiver got.
@@ -87,6 +89,10 @@ async fn receive(
         Reply::Stall => {
             tokio::time::sleep(Duration::from_secs(30)).await;
             StatusCode::OK.into_response()
+        }
+        Reply::Late(wait, v) => {
+            tokio::time::sleep(wait).await;
+            axum::Json(v).into_response()
         }
     }
 }
@@ -565,4 +571,76 @@ async fn a_config_file_callback_section_drives_a_configured_apps_callbacks() {
         "token from the file signs: {:?}",
         got.query
     );
+}
+
+/// Issue 9: once a request passed the common layer it runs to its end, as the real service
+/// does, even when the client stops waiting while the before-create callback is pending.
+#[tokio::test]
+async fn a_client_that_gives_up_during_before_create_still_leaves_the_group_the_callback_and_the_journal()
+ {
+    let ok = json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0});
+    let backend = Receiver::start(Reply::Late(Duration::from_millis(600), ok)).await;
+    let emu = emu(config(&backend.url, &ALL)).await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(150))
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}/v4/group_open_http_svc/create_group?{}",
+        emu.base(),
+        Emu::query(APP, "admin")
+    );
+    let body = json!({"GroupId": "given-up", "Type": "Public", "Name": "g"});
+    let sent = impatient.post(&url).json(&body).send().await;
+    assert!(sent.is_err(), "the client must have given up: {sent:?}");
+    let after = backend.wait_for(AFTER_CREATE).await;
+    assert_eq!(after.body["GroupId"], "given-up");
+    assert!(emu.group_exists("given-up").await, "the group was created");
+    let journal = emu
+        .http
+        .get(format!(
+            "{}/_emulator/requests?command=create_group",
+            emu.base()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let entries = journal["entries"].as_array().cloned().unwrap_or_default();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["ErrorCode"] == 0
+                && e["body"].as_str().is_some_and(|b| b.contains("given-up"))),
+        "the journal records the completed request: {journal}"
+    );
+    backend.set_reply(allow());
+    let retry = emu.create_group(body).await;
+    assert_eq!(code(&retry), 10021, "a retry finds the ID taken: {retry}");
+}
+
+/// Issue 9: callback `EventTime` and the signed `RequestTime` come from the emulator's clock.
+#[tokio::test]
+async fn callback_times_come_from_the_emulator_clock() {
+    let backend = Receiver::start(allow()).await;
+    let mut cb = config(&backend.url, &ALL);
+    cb.token = Some("t".into());
+    let emu = emu(cb).await;
+    let r = emu
+        .http
+        .post(format!("{}/_emulator/clock", emu.base()))
+        .json(&json!({"set_ms": 1_700_000_000_250_u64}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v = emu
+        .create_group(json!({"Type": "Public", "Name": "g"}))
+        .await;
+    assert_eq!(code(&v), 0, "{v}");
+    let before = backend.wait_for(BEFORE).await;
+    assert_eq!(before.body["EventTime"], 1_700_000_000_250_u64);
+    assert_eq!(before.query["RequestTime"], "1700000000");
 }

@@ -9,6 +9,7 @@ mod accounts;
 mod bad_input;
 mod callbacks;
 mod cli;
+mod clock;
 mod common_layer;
 mod configured_app;
 mod contention;
