@@ -166,19 +166,7 @@ async fn handle(emu: Shared, req: Request, id: u64) -> Response {
     let time_ms = emu.clock.now_ms();
     let (parts, body) = req.into_parts();
     let mut trace = Trace::default();
-    let served = std::panic::AssertUnwindSafe(serve(&emu, &parts, body, &mut trace))
-        .catch_unwind()
-        .await;
-    let result = served.unwrap_or_else(|panic| {
-        let what = panic_text(panic.as_ref());
-        tracing::error!(
-            request_id = id,
-            panic = what,
-            path = parts.uri.path(),
-            "a handler panicked: this is an emulator bug"
-        );
-        Err(VendorError::EmulatorBug(id))
-    });
+    let result = guarded(serve(&emu, &parts, body, &mut trace), id).await;
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     // The query was parsed already unless the request failed before that.
     let sdkappid = trace
