@@ -8,14 +8,22 @@
 //!
 //! - [`config`]: the command line (clap), every flag with an environment variable.
 //! - [`config_file`]: the TOML file of configured apps.
-//! - [`api`]: HTTP only: routing, the vendor envelope, the common layer, one file per vendor
-//!   command (`api/group/create_group.rs`, ...), and the `/_emulator/` control plane.
-//! - [`domain`]: the vendor's rules as pure functions and validated types.
+//! - [`api`]: HTTP only. [`api::common`] is the common layer of SPEC §1 (it runs each request
+//!   in its own task, so it completes even if the client leaves, and turns a handler panic into
+//!   10002); [`api::command`] defines what a vendor command is ([`api::command::VendorCommand`]:
+//!   service, command word, rate class, serde request type, handler); [`api::registry`] is the
+//!   one list of served commands that lookup, dispatch, error texts, fault rules and the
+//!   README's endpoint table read; one file per command (`api/group/create_group.rs`, ...);
+//!   [`api::emulator`] is the `/_emulator/` control plane.
+//! - [`domain`]: the vendor's rules as pure functions and validated types: the stored group
+//!   model ([`domain::group`], [`domain::members`]), typed-request errors ([`domain::wire`]),
+//!   create_group's conversion, custom data, the GroupId form.
 //! - [`rules`]: the numbers of a rules profile, as data.
 //! - [`apps`]: which apps exist and what each allows.
-//! - [`store`]: all state, sharded, behind short synchronous methods.
-//! - [`callback`]: callbacks to the app backend (before/after create, after destroy) and their
-//!   delivery log.
+//! - [`store`]: all state, sharded, behind short synchronous methods: per app, accounts, groups
+//!   (read and changed in place under the shard lock) and the member → groups index.
+//! - [`clock`]: the one clock every time comes from, movable through `/_emulator/clock`.
+//! - [`callback`]: callbacks to the app backend and their delivery log.
 //! - [`error`]: the one vendor error enum.
 //! - [`usersig`]: UserSig verification and minting.
 //! - [`journal`], [`faults`]: the request journal and fault injection behind the control plane.
