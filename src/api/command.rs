@@ -7,9 +7,9 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::domain::wire::{self, WireError};
 use crate::emulator::Shared;
@@ -123,8 +123,8 @@ fn run<C: VendorCommand>(call: Call) -> Reply {
 
 /// Converts a body into a command's request type; a type error is the service's field error
 /// (10004 or 70402) naming the field path.
-pub fn parse_body<T: DeserializeOwned>(body: &Value, service: Service) -> Result<T, VendorError> {
-    wire::from_value(body, "").map_err(|e: WireError| service.field_error(e.to_string()))
+pub fn parse_body<T: DeserializeOwned>(body: &[u8], service: Service) -> Result<T, VendorError> {
+    wire::from_slice(body).map_err(|e: WireError| service.field_error(e.to_string()))
 }
 
 impl Command {
@@ -153,8 +153,9 @@ pub struct Call {
     pub app: Arc<AppState>,
     /// The caller's `identifier`.
     pub identifier: String,
-    /// The request body, a JSON object (kept for hints about misspelled fields).
-    pub body: Value,
+    /// The request body: bytes known to hold one JSON object (kept for hints about misspelled
+    /// fields; the handler gets the typed request).
+    pub body: Bytes,
     /// The caller's address, when known.
     pub client_ip: Option<IpAddr>,
 }

@@ -12,12 +12,10 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
-use serde_json::Value;
 use tracing::Instrument;
 
 use super::command::{Call, Command};
 use super::registry;
-use crate::domain::json::{Object, type_name};
 use crate::emulator::Shared;
 use crate::error::VendorError;
 use crate::journal;
@@ -27,26 +25,6 @@ use crate::usersig;
 
 /// The largest body the emulator reads (emulator choice: 1 MiB).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
-
-/// Account fields that must be strings wherever they appear (60015 otherwise; SPEC §1, spec
-/// §10.7).
-const ACCOUNT_FIELDS: [&str; 7] = [
-    "Owner_Account",
-    "Member_Account",
-    "UserID",
-    "Identifier",
-    "NewOwner_Account",
-    "From_Account",
-    "Modified_Account",
-];
-
-/// Top-level lists whose items are accounts (60015 for an item that is not a string).
-const ACCOUNT_LISTS: [&str; 4] = [
-    "Accounts",
-    "MemberToDel_Account",
-    "Members_Account",
-    "User_Account",
-];
 
 /// The query parameters every vendor request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,8 +296,8 @@ async fn serve(
     apply_fault(emu, command, q.sdkappid, trace).await?;
     let app = emu.store.app(q.sdkappid, policy);
     check_rate(&app, command)?;
-    let body = parse_json_object(&bytes?)?;
-    check_account_fields(&body)?;
+    let body = bytes?;
+    super::body::check(&body)?;
     let client_ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -328,7 +306,7 @@ async fn serve(
         emu: emu.clone(),
         app,
         identifier: q.identifier,
-        body: Value::Object(body),
+        body,
         client_ip,
     };
     command.run(call).await
@@ -375,62 +353,6 @@ async fn read_body(body: Body) -> Result<Bytes, VendorError> {
                 "the body could not be read or is larger than {MAX_BODY_BYTES} bytes (1 MiB)"
             ))
         })
-}
-
-fn parse_json_object(bytes: &[u8]) -> Result<Object, VendorError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(VendorError::BadJson(
-            "the body is empty; send a JSON object".into(),
-        ));
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(o)) => Ok(o),
-        Ok(other) => Err(VendorError::BadJson(format!(
-            "the body must be a JSON object, not {}",
-            type_name(&other)
-        ))),
-        Err(e) => Err(VendorError::BadJson(format!(
-            "the body is not valid JSON: {e}"
-        ))),
-    }
-}
-
-/// 60015 when an account field is present but not a string, at the top level, inside the
-/// objects of a top-level array, or as an item of an account list (`Accounts`, ...).
-pub fn check_account_fields(body: &Object) -> Result<(), VendorError> {
-    check_object_accounts(body, "")?;
-    for (key, value) in body {
-        let Value::Array(items) = value else { continue };
-        for (i, item) in items.iter().enumerate() {
-            match item {
-                Value::Object(o) => check_object_accounts(o, &format!("{key}[{i}]."))?,
-                Value::String(_) => {}
-                other if ACCOUNT_LISTS.contains(&key.as_str()) => {
-                    return Err(VendorError::AccountFieldType(format!(
-                        "{key}[{i}] ({})",
-                        type_name(other)
-                    )));
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
-}
-
-fn check_object_accounts(o: &Object, prefix: &str) -> Result<(), VendorError> {
-    for field in ACCOUNT_FIELDS {
-        match o.get(field) {
-            None | Some(Value::Null) | Some(Value::String(_)) => {}
-            Some(other) => {
-                return Err(VendorError::AccountFieldType(format!(
-                    "{prefix}{field} ({})",
-                    type_name(other)
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Every unmatched route: the vendor envelope (60002) for vendor-looking paths, a JSON 404 for
@@ -522,41 +444,5 @@ mod tests {
         let q = CommonQuery::parse(Some("sdkappid=5&sdkappid=6&identifier=a%20b&usersig=x"))
             .expect("valid");
         assert_eq!((q.sdkappid, q.identifier.as_str()), (5, "a b"));
-    }
-
-    #[test]
-    fn account_fields_must_be_strings_anywhere_they_appear() {
-        let table = [
-            (serde_json::json!({"Owner_Account": "a"}), Ok(())),
-            (serde_json::json!({"Owner_Account": 1}), Err(60015)),
-            (serde_json::json!({"Owner_Account": null}), Ok(())),
-            (
-                serde_json::json!({"MemberList": [{"Member_Account": 5}]}),
-                Err(60015),
-            ),
-            (
-                serde_json::json!({"CheckItem": [{"UserID": true}]}),
-                Err(60015),
-            ),
-            (serde_json::json!({"Identifier": []}), Err(60015)),
-            (serde_json::json!({"Accounts": ["a", 2]}), Err(60015)),
-            (serde_json::json!({"Accounts": ["a", "b"]}), Ok(())),
-            (serde_json::json!({"NewOwner_Account": 5}), Err(60015)),
-            (serde_json::json!({"From_Account": false}), Err(60015)),
-            (
-                serde_json::json!({"MemberToDel_Account": ["a", 1]}),
-                Err(60015),
-            ),
-            (serde_json::json!({"Members_Account": [null]}), Err(60015)),
-            (serde_json::json!({"User_Account": ["a", "b"]}), Ok(())),
-        ];
-        for (body, want) in table {
-            let o = body.as_object().cloned().unwrap_or_default();
-            assert_eq!(
-                check_account_fields(&o).map_err(|e| e.code()),
-                want,
-                "{body}"
-            );
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP only: routing, the vendor envelope, the common layer, and one file per vendor command.
 
 pub mod account;
+pub mod body;
 pub mod command;
 pub mod common;
 pub mod emulator;

@@ -96,7 +96,7 @@ fn within(field: &str, value: Option<String>, max: usize) -> Result<String, Vend
 
 fn check_name(
     name: Option<&str>,
-    body: &Value,
+    body: &[u8],
     rules: &RulesProfile,
 ) -> Result<String, VendorError> {
     match name {
@@ -108,7 +108,7 @@ fn check_name(
 
 fn check_type(
     t: Option<&str>,
-    body: &Value,
+    body: &[u8],
     rules: &'static RulesProfile,
 ) -> Result<&'static GroupTypeRule, VendorError> {
     let t = t.ok_or_else(|| {
@@ -176,7 +176,7 @@ fn check_apply_join(v: Option<&str>) -> Result<ApplyJoinOption, VendorError> {
 /// Converts a create_group request into a [`NewGroup`], or the first vendor error in SPEC order.
 pub fn parse(
     req: Request,
-    body: &Value,
+    body: &[u8],
     rules: &'static RulesProfile,
     policy: &AppPolicy,
 ) -> Result<NewGroup, VendorError> {

@@ -26,6 +26,27 @@ pub struct WireError {
     pub found: String,
 }
 
+/// Deserializes a request body (already known to be one JSON object, see `api::body`) straight
+/// into `T`, without building a JSON tree first. A key given twice counts once, the last value
+/// winning as in a JSON tree (the rare body that repeats a key takes the slower tree route).
+pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).or_else(|e| {
+        if e.inner().to_string().starts_with("duplicate field") {
+            let tree: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            return from_value(&tree, "");
+        }
+        let path = match e.path().to_string() {
+            p if p == "." => "the body".to_string(),
+            p => p,
+        };
+        let msg = e.into_inner().to_string();
+        // serde_json adds the position; the path says more.
+        let msg = msg.rfind(" at line ").map_or(msg.as_str(), |at| &msg[..at]);
+        Err(describe(path, msg))
+    })
+}
+
 /// Deserializes `value` into `T`; `at` prefixes the path (`""` for the body itself).
 pub fn from_value<T: DeserializeOwned>(value: &Value, at: &str) -> Result<T, WireError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
@@ -83,13 +104,19 @@ fn expected_name(expected: &str) -> String {
 }
 
 /// The required field `value`, or the error for its absence: `"{field} is required"`, with a
-/// hint when `object` holds the same name in another case (`name` for `Name`).
-pub fn required<T>(value: Option<T>, field: &str, object: &Value) -> Result<T, String> {
-    value.ok_or_else(|| missing(field, object))
+/// hint when the JSON object `body` holds the same name in another case (`name` for `Name`).
+pub fn required<T>(value: Option<T>, field: &str, body: &[u8]) -> Result<T, String> {
+    value.ok_or_else(|| missing(field, body))
 }
 
-/// The message for a missing required field (see [`required`]).
-pub fn missing(field: &str, object: &Value) -> String {
+/// The message for a missing required field of the JSON object `body` (see [`required`]).
+/// The body is parsed again here, which only a failing request pays for.
+pub fn missing(field: &str, body: &[u8]) -> String {
+    missing_in(field, &serde_json::from_slice(body).unwrap_or(Value::Null))
+}
+
+/// The message for a missing required field of the JSON object `object`.
+pub fn missing_in(field: &str, object: &Value) -> String {
     let twin = object.as_object().and_then(|o| {
         o.keys()
             .find(|k| k.as_str() != field && k.eq_ignore_ascii_case(field))
@@ -194,6 +221,24 @@ mod tests {
     }
 
     #[test]
+    fn bodies_deserialize_straight_from_bytes_with_paths() {
+        let e = from_slice::<Body>(br#"{"Name": "a", "MemberList": [{}, {"Member_Account": 1}]}"#)
+            .expect_err("must fail");
+        assert_eq!(
+            e.to_string(),
+            "MemberList[1].Member_Account must be a string, not a number"
+        );
+        let b: Body = from_slice(br#"{"Name": "a\u00e9", "X": {"y": [1]}}"#).expect("valid");
+        assert_eq!(b.Name.as_deref(), Some("aé"));
+        let b: Body = from_slice(br#"{"Name": "first", "Name": "last"}"#).expect("valid");
+        assert_eq!(
+            b.Name.as_deref(),
+            Some("last"),
+            "a repeated key: the last wins"
+        );
+    }
+
+    #[test]
     fn null_is_absent_and_unknown_fields_are_ignored() {
         let b: Body = from_value(&json!({"Name": null, "Other": [1, 2]}), "").expect("valid");
         assert!(b.Name.is_none());
@@ -221,8 +266,8 @@ mod tests {
 
     #[test]
     fn a_missing_field_with_a_twin_in_another_case_says_so() {
-        assert_eq!(missing("Name", &json!({})), "Name is required");
-        let m = missing("Name", &json!({"name": "x"}));
+        assert_eq!(missing("Name", b"{}"), "Name is required");
+        let m = missing("Name", br#"{"name": "x"}"#);
         assert!(
             m.contains("case-sensitive") && m.contains("\"name\""),
             "{m}"
