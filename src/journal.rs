@@ -9,6 +9,7 @@
 //! entries. Entries are built, and reads filtered, outside any lock; a capacity of 0 records
 //! nothing and takes no lock at all.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -29,13 +30,13 @@ pub struct Entry {
     /// When the request arrived, unix milliseconds.
     pub time_ms: u64,
     /// The HTTP method.
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// The path, e.g. `/v4/group_open_http_svc/create_group`.
-    pub path: String,
+    pub path: Cow<'static, str>,
     /// The `sdkappid` when it parsed.
     pub sdkappid: Option<u64>,
     /// The command word (last path segment), known or not.
-    pub command: String,
+    pub command: Cow<'static, str>,
     /// The query string as received. It is masked when written out (`usersig=***`, see
     /// [`redact_query`]), so the usersig never leaves the emulator, and masking costs nothing
     /// on the request path.
@@ -158,6 +159,29 @@ fn serialize_redacted<S: serde::Serializer>(query: &str, s: S) -> Result<S::Ok, 
     s.serialize_str(&redact_query(query))
 }
 
+/// The method's name, static for the standard methods (no allocation per request).
+pub fn method_name(m: &axum::http::Method) -> Cow<'static, str> {
+    use axum::http::Method;
+    let known = [
+        Method::POST,
+        Method::GET,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::PATCH,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    const NAMES: [&str; 9] = [
+        "POST", "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
+    ];
+    match known.iter().position(|k| k == m) {
+        Some(i) => Cow::Borrowed(NAMES[i]),
+        None => Cow::Owned(m.as_str().to_string()),
+    }
+}
+
 /// The query string with every `usersig` value masked (`usersig=***`), other bytes untouched.
 pub fn redact_query(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
@@ -198,9 +222,9 @@ mod tests {
             id: 0,
             time_ms: 0,
             method: "POST".into(),
-            path: String::new(),
+            path: "".into(),
             sdkappid: Some(sdkappid),
-            command: command.into(),
+            command: command.to_string().into(),
             query: String::new(),
             body: String::new(),
             body_truncated: false,

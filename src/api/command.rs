@@ -133,6 +133,26 @@ impl Command {
         format!("{}/{}", self.service.name(), self.name)
     }
 
+    /// `/v4/service/command`, built once per command for the life of the process (the journal
+    /// keeps it in every entry without copying).
+    pub fn full_path(&self) -> &'static str {
+        static PATHS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+            std::sync::OnceLock::new();
+        let paths = PATHS.get_or_init(|| {
+            super::registry::COMMANDS
+                .iter()
+                .map(|c| {
+                    let path: &'static str = format!("/v4/{}", c.path()).leak();
+                    (c.name, path)
+                })
+                .collect()
+        });
+        paths
+            .iter()
+            .find(|(name, _)| *name == self.name)
+            .map_or("/v4/", |(_, path)| path)
+    }
+
     /// Checks that the caller is an App admin (10007 for groups, 70403 for accounts), then
     /// converts the body and runs the handler.
     pub fn run(&self, call: Call) -> Reply {

@@ -109,6 +109,7 @@ struct Trace {
     body: Bytes,
     fault: Option<u64>,
     sdkappid: Option<u64>,
+    command: Option<&'static Command>,
 }
 
 /// The `/v4/{service}/{command}` handler: serves the request, then logs one structured line and
@@ -188,13 +189,22 @@ fn journal_entry(
             (e.code(), e.to_string(), Some(rule))
         }
     };
+    // A served command's path and word are static (the registry's); only unknown ones are
+    // copied. That keeps the entry at three allocations: query, body and the entry itself.
+    let (path, command) = match trace.command {
+        Some(c) => (Cow::Borrowed(c.full_path()), Cow::Borrowed(c.name)),
+        None => (
+            Cow::Owned(parts.uri.path().to_string()),
+            Cow::Owned(command_word(parts).to_string()),
+        ),
+    };
     journal::Entry {
         id: 0,
         time_ms,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
+        method: journal::method_name(&parts.method),
+        path,
         sdkappid,
-        command: command_word(parts).to_string(),
+        command,
         query: parts.uri.query().unwrap_or("").to_string(),
         body,
         body_truncated,
@@ -282,6 +292,7 @@ async fn serve(
         trace.body = b.clone();
     }
     let command = route(parts)?;
+    trace.command = Some(command);
     let q = CommonQuery::parse(parts.uri.query())?;
     trace.sdkappid = Some(q.sdkappid);
     let policy = emu.apps.policy(q.sdkappid)?;
