@@ -4,6 +4,7 @@
 //! cargo build --release && cargo run --release --example loadgen
 //! cargo run --release --example loadgen -- --duration 5 --connections 32 --groups 1000000
 //! cargo run --release --example loadgen -- --peer wiremock=127.0.0.1:8080
+//! cargo run --release --example loadgen -- --phases throughput,grouplife
 //! ```
 //!
 //! Every phase starts a fresh emulator (`--no-limits`) on a free loopback port, so phases do not
@@ -13,6 +14,7 @@
 //! (any server on a loopback address) gets the same create_group request, for comparison.
 
 mod client;
+mod grouplife;
 mod servers;
 
 use std::net::SocketAddr;
@@ -41,7 +43,7 @@ fn parse_args() -> Option<Args> {
         groups: 1_000_000,
         peers: Vec::new(),
         emu_args: Vec::new(),
-        phases: "throughput,open,startup,memory".into(),
+        phases: "throughput,open,grouplife,startup,memory".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -384,6 +386,10 @@ async fn run(a: Args) {
             let ceiling_peak = rows[0].stats.rps().max(rows[rows.len() - 1].stats.rps());
             let open = half_peak(&a, peak, ceiling_peak).await;
             print_table(&open, ceiling_rps);
+        }
+        if on("grouplife") {
+            let rows = grouplife::rows(&a).await;
+            print_table(&rows, ceiling_rps);
         }
     }
     if on("startup") {
