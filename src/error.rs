@@ -13,6 +13,12 @@ pub enum VendorError {
     /// oversize body (the size limit is an emulator choice).
     #[error("{0}")]
     HttpParse(String),
+    /// 60002 as well: the body could not be read, or is larger than the limit (the value, in
+    /// bytes; an emulator choice). The answer closes the connection.
+    #[error(
+        "the body could not be read or is larger than {0} bytes (1 MiB); the connection is closed"
+    )]
+    BodyUnreadable(usize),
     /// 60003: the body is empty, not JSON, or not a JSON object.
     #[error("{0}")]
     BadJson(String),
@@ -148,7 +154,7 @@ impl VendorError {
     /// The vendor ErrorCode of this failure.
     pub fn code(&self) -> u32 {
         match self {
-            Self::HttpParse(_) => 60002,
+            Self::HttpParse(_) | Self::BodyUnreadable(_) => 60002,
             Self::BadJson(_) => 60003,
             Self::MissingIdentifier => 60004,
             Self::BadSdkAppId(_) => 60006,
@@ -189,6 +195,7 @@ impl VendorError {
     pub fn rule_id(&self) -> &'static str {
         match self {
             Self::HttpParse(_) => "http_parse",
+            Self::BodyUnreadable(_) => "body.too_large",
             Self::BadJson(_) => "body.not_json_object",
             Self::MissingIdentifier => "identifier.missing",
             Self::BadSdkAppId(_) => "sdkappid.invalid",

@@ -190,6 +190,8 @@ pub fn redact_query(query: &str) -> String {
             out.push('&');
         }
         let key = pair.split('=').next().unwrap_or("");
+        // Judge the name as the common layer reads it: `%75sersig` is `usersig` too.
+        let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
         out.push_str(if key.eq_ignore_ascii_case("usersig") {
             "usersig=***"
         } else {
@@ -303,6 +305,14 @@ mod tests {
         };
         let got: Vec<u64> = j.read(&f).iter().map(|e| e.id).collect();
         assert_eq!(got, vec![2]);
+    }
+
+    #[test]
+    fn a_percent_encoded_usersig_name_is_masked_too() {
+        assert_eq!(
+            redact_query("sdkappid=1&%75sersig=secret&%55SERSIG=x"),
+            "sdkappid=1&usersig=***&usersig=***"
+        );
     }
 
     #[test]

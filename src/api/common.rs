@@ -167,7 +167,21 @@ async fn handle(emu: Shared, req: Request, id: u64) -> Response {
         let entry = journal_entry(&parts, sdkappid, trace, &result, time_ms, latency_us);
         emu.journal.push(entry);
     }
-    result.unwrap_or_else(IntoResponse::into_response)
+    match result {
+        Ok(resp) => resp,
+        Err(e) => {
+            // The rest of an unread body is still on the connection: say that it closes.
+            let close = matches!(e, VendorError::BodyUnreadable(_));
+            let mut resp = e.into_response();
+            if close {
+                resp.headers_mut().insert(
+                    axum::http::header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+            }
+            resp
+        }
+    }
 }
 
 fn journal_entry(
@@ -359,11 +373,7 @@ fn check_rate(app: &AppState, command: &Command) -> Result<(), VendorError> {
 async fn read_body(body: Body) -> Result<Bytes, VendorError> {
     axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| {
-            VendorError::HttpParse(format!(
-                "the body could not be read or is larger than {MAX_BODY_BYTES} bytes (1 MiB)"
-            ))
-        })
+        .map_err(|_| VendorError::BodyUnreadable(MAX_BODY_BYTES))
 }
 
 /// Every unmatched route: the vendor envelope (60002) for vendor-looking paths, a JSON 404 for

@@ -274,6 +274,26 @@ async fn a_body_over_1_mib_is_60002_and_exactly_1_mib_is_read() {
         1,
         "the oversize body stored nothing"
     );
+    // Issue 11 E: the rest of the body is never read, so the answer says the connection closes.
+    let raw = emu
+        .post_raw(
+            CREATE.trim_start_matches("/v4/"),
+            GOOD_QUERY,
+            over.into_bytes(),
+        )
+        .await;
+    assert_eq!(raw.json()["ErrorCode"], 60002, "{}", raw.body);
+    let closes = emu
+        .http
+        .post(format!("{}{CREATE}?{GOOD_QUERY}", emu.base()))
+        .body("x".repeat((1 << 20) + 1))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(
+        closes.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
 }
 
 /// Pairs of faults: the earlier row of the SPEC §1 table must win.

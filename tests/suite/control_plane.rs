@@ -444,6 +444,13 @@ async fn malformed_control_requests_answer_json_errors_and_change_nothing() {
         (Method::GET, "/_emulator/requests?failed=maybe", "", 400),
         (Method::DELETE, "/_emulator/faults/99", "", 404),
         (Method::DELETE, "/_emulator/faults/x", "", 400),
+        (Method::DELETE, "/_emulator/faults/%FF", "", 400),
+        (
+            Method::POST,
+            "/_emulator/clock",
+            r#"{"advance_ms":"1"}"#,
+            400,
+        ),
         (Method::GET, "/_emulator/reset", "", 405),
         (Method::GET, "/_emulator/nothing", "", 404),
     ];

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -62,8 +63,11 @@ pub async fn delete_all(State(emu): State<Shared>) -> StatusCode {
 /// Removes one rule; 404 when there is none with that id.
 pub async fn delete_one(
     State(emu): State<Shared>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ControlError> {
+    let Path(id) = id.map_err(|e| {
+        ControlError::bad_request(format!("the fault id in the path is not valid: {e}"))
+    })?;
     let n: u64 = id
         .parse()
         .map_err(|_| ControlError::bad_request(format!("fault id {id:?} is not a number")))?;
