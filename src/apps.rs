@@ -116,6 +116,25 @@ impl Limits {
     };
 }
 
+/// The longest a callback may be awaited, in milliseconds: a request waiting on a before-callback
+/// must still finish within a stop's grace (issue 11). Longer settings are refused at start.
+pub const MAX_CALLBACK_TIMEOUT_MS: u64 = 10_000;
+
+/// The header every callback the emulator sends carries, so that a callback URL pointing at the
+/// emulator's own vendor API is recognised (and refused) instead of recursing.
+pub const CALLBACK_MARKER: &str = "x-tim-emulator-callback";
+
+/// `timeout_ms` if it is 1..=[`MAX_CALLBACK_TIMEOUT_MS`], else why not.
+pub fn check_callback_timeout(timeout_ms: u64) -> Result<u64, String> {
+    if (1..=MAX_CALLBACK_TIMEOUT_MS).contains(&timeout_ms) {
+        Ok(timeout_ms)
+    } else {
+        Err(format!(
+            "callback timeout {timeout_ms} ms is outside 1..={MAX_CALLBACK_TIMEOUT_MS}: a request waiting on a callback must finish within a stop's grace period"
+        ))
+    }
+}
+
 /// Where and how the app backend is called around group changes (SPEC §6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackConfig {

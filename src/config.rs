@@ -150,7 +150,7 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_TOKEN")]
     pub callback_token: Option<String>,
 
-    /// How long a callback is awaited, in milliseconds.
+    /// How long a callback is awaited, in milliseconds (1 to 10000).
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_TIMEOUT_MS", default_value_t = 2000)]
     pub callback_timeout_ms: u64,
 
@@ -239,7 +239,8 @@ impl Config {
             url: url.clone(),
             events,
             token: self.callback_token.clone().filter(|t| !t.is_empty()),
-            timeout_ms: self.callback_timeout_ms,
+            timeout_ms: crate::apps::check_callback_timeout(self.callback_timeout_ms)
+                .map_err(|e| format!("--callback-timeout-ms: {e}"))?,
             fail_closed: self.callback_fail_closed,
         }))
     }

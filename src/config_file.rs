@@ -244,11 +244,14 @@ fn callback(
             events.into_inner()
         }
     };
+    let timeout_ms =
+        crate::apps::check_callback_timeout(c.timeout_ms.unwrap_or(DEFAULT_CALLBACK_TIMEOUT_MS))
+            .map_err(|e| format!("{}: {e}", at(c.url.span(), "callback.timeout_ms")))?;
     Ok(CallbackConfig {
         url: c.url.into_inner(),
         events,
         token: c.token.filter(|t| !t.is_empty()),
-        timeout_ms: c.timeout_ms.unwrap_or(DEFAULT_CALLBACK_TIMEOUT_MS),
+        timeout_ms,
         fail_closed: c.fail_closed,
     })
 }

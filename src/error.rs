@@ -19,6 +19,12 @@ pub enum VendorError {
         "the body could not be read or is larger than {0} bytes (1 MiB); the connection is closed"
     )]
     BodyUnreadable(usize),
+    /// 60002 as well (emulator choice): the request is a callback the emulator itself sent, so
+    /// a callback URL points at the emulator's vendor API and would loop.
+    #[error(
+        "this request is a callback sent by tim-emulator itself (header x-tim-emulator-callback): the app's callback URL points at the emulator's own vendor API, which would loop; point it at your app backend"
+    )]
+    CallbackLoop,
     /// 60003: the body is empty, not JSON, or not a JSON object.
     #[error("{0}")]
     BadJson(String),
@@ -154,7 +160,7 @@ impl VendorError {
     /// The vendor ErrorCode of this failure.
     pub fn code(&self) -> u32 {
         match self {
-            Self::HttpParse(_) | Self::BodyUnreadable(_) => 60002,
+            Self::HttpParse(_) | Self::BodyUnreadable(_) | Self::CallbackLoop => 60002,
             Self::BadJson(_) => 60003,
             Self::MissingIdentifier => 60004,
             Self::BadSdkAppId(_) => 60006,
@@ -196,6 +202,7 @@ impl VendorError {
         match self {
             Self::HttpParse(_) => "http_parse",
             Self::BodyUnreadable(_) => "body.too_large",
+            Self::CallbackLoop => "callback.loop",
             Self::BadJson(_) => "body.not_json_object",
             Self::MissingIdentifier => "identifier.missing",
             Self::BadSdkAppId(_) => "sdkappid.invalid",

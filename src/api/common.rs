@@ -307,6 +307,13 @@ async fn serve(
     }
     let command = route(parts)?;
     trace.command = Some(command);
+    if parts.headers.contains_key(crate::apps::CALLBACK_MARKER) {
+        tracing::warn!(
+            path = parts.uri.path(),
+            "a callback of this emulator came back to its own vendor API; refused to stop a loop"
+        );
+        return Err(VendorError::CallbackLoop);
+    }
     let q = CommonQuery::parse(parts.uri.query())?;
     trace.sdkappid = Some(q.sdkappid);
     let policy = emu.apps.policy(q.sdkappid)?;

@@ -68,6 +68,7 @@ async fn exchange(client: &reqwest::Client, url: &str, body: &[u8]) -> Result<An
     let mut resp = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(crate::apps::CALLBACK_MARKER, "1")
         .body(body.to_vec())
         .send()
         .await

@@ -127,6 +127,9 @@ impl Callbacks {
         self.client.get_or_init(|| {
             reqwest::Client::builder()
                 .no_proxy()
+                // A redirect is a failed delivery, never followed: following one could make
+                // the emulator call anything, its own control plane included.
+                .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("tim-emulator/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .expect("the callback HTTP client builds with the compiled-in TLS backend")

@@ -32,6 +32,8 @@ enum Reply {
     Stall,
     /// Records the call, waits this long, then answers this JSON.
     Late(Duration, Value),
+    /// Answers 307 to this URL.
+    Redirect(String),
 }
 
 /// One request the receiver got.
@@ -94,6 +96,11 @@ async fn receive(
             tokio::time::sleep(wait).await;
             axum::Json(v).into_response()
         }
+        Reply::Redirect(to) => (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(axum::http::header::LOCATION, to)],
+        )
+            .into_response(),
     }
 }
 
@@ -643,4 +650,61 @@ async fn callback_times_come_from_the_emulator_clock() {
     let before = backend.wait_for(BEFORE).await;
     assert_eq!(before.body["EventTime"], 1_700_000_000_250_u64);
     assert_eq!(before.query["RequestTime"], "1700000000");
+}
+
+/// Issue 11 D: a redirecting backend is a failed delivery; the redirect is never followed (here
+/// it points at the emulator's own reset, which would wipe the state).
+#[tokio::test]
+async fn a_redirect_is_a_failed_delivery_and_is_never_followed() {
+    let backend = Receiver::start(allow()).await;
+    let emu = emu(config(&backend.url, &ALL)).await;
+    let keep = emu
+        .create_group(json!({"GroupId": "keep", "Type": "Public", "Name": "k"}))
+        .await;
+    assert_eq!(code(&keep), 0, "{keep}");
+    backend.set_reply(Reply::Redirect(format!("{}/_emulator/reset", emu.base())));
+    let v = emu
+        .create_group(json!({"GroupId": "next", "Type": "Public", "Name": "n"}))
+        .await;
+    assert_eq!(code(&v), 0, "a failed before-create fails open: {v}");
+    assert!(
+        emu.group_exists("keep").await,
+        "the redirect to reset was not followed"
+    );
+    let log = deliveries(&emu).await;
+    let redirected = log
+        .iter()
+        .find(|d| d["status"] == 307)
+        .unwrap_or_else(|| panic!("a 307 delivery is logged: {log:?}"));
+    assert_eq!(redirected["decision"], "fail_open", "{redirected}");
+}
+
+/// Issue 11 D: a callback URL pointing at the emulator's own create_group does not recurse:
+/// the emulator refuses its own callback, the delivery fails open, one group is made.
+#[tokio::test]
+async fn a_callback_url_pointing_at_the_emulator_itself_is_refused_instead_of_looping() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let own = format!(
+        "http://{addr}/v4/group_open_http_svc/create_group?{}",
+        Emu::query(APP, "admin")
+    );
+    let mut s = Settings::zero_config();
+    s.apps = Apps::zero_config(Limits::UNLIMITED);
+    s.apps
+        .set_zero_config_callback(Some(config(&own, &[BEFORE])));
+    let emu = Emu::start_on(s, addr).await;
+    let v = emu
+        .create_group(json!({"Type": "Public", "Name": "loop"}))
+        .await;
+    assert_eq!(code(&v), 0, "{v}");
+    assert_eq!(emu.group_total().await, 1, "no recursion");
+    let log = deliveries(&emu).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    let answer = log[0]["response_body"].as_str().unwrap_or("");
+    assert!(
+        answer.contains("60002") && answer.contains("loop"),
+        "{answer}"
+    );
 }

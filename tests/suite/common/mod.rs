@@ -74,9 +74,14 @@ impl Emu {
 
     /// An emulator with these settings.
     pub async fn start_with(settings: Settings) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_on(settings, "127.0.0.1:0".parse().expect("an address")).await
+    }
+
+    /// An emulator with these settings on `addr` (a loopback address; port 0 picks one).
+    pub async fn start_on(settings: Settings, addr: SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .expect("bind loopback port 0");
+            .expect("bind a loopback port");
         let addr = listener.local_addr().expect("bound address");
         let (tx, rx) = oneshot::channel::<()>();
         let state = Emulator::new(settings);
