@@ -129,7 +129,9 @@ pub enum VendorError {
     #[error("{0}")]
     TooManyJoinedGroups(String),
     /// 70107: the account is not imported (kick, spec §23).
-    #[error("{0:?} is not an imported account")]
+    #[error(
+        "{0:?} is not an imported account; import it first with im_open_login_svc/account_import"
+    )]
     AccountNotImported(String),
     /// 10016: the app backend's before-create callback rejected the creation.
     #[error("{0}")]

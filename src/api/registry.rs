@@ -14,10 +14,13 @@ pub static COMMANDS: &[Command] = &[
     command::<group::get_group_member_info::GetGroupMemberInfo>(),
     command::<group::destroy_group::DestroyGroup>(),
     command::<group::get_appid_group_list::GetAppidGroupList>(),
+    command::<group::import_group::ImportGroup>(),
+    command::<group::import_group_member::ImportGroupMember>(),
     command::<account::account_import::AccountImport>(),
     command::<account::multiaccount_import::MultiaccountImport>(),
     command::<account::account_check::AccountCheck>(),
     command::<account::account_delete::AccountDelete>(),
+    command::<account::kick::Kick>(),
 ];
 
 /// Vendor services that exist but that the emulator does not serve (for a clearer ErrorInfo).

@@ -33,7 +33,8 @@ pub struct AppDoc {
     /// How many assigned group IDs the app has drawn; new IDs continue after it.
     #[serde(default)]
     pub next_assigned_id: u64,
-    /// Imported accounts (admins are not listed: they come from the app's policy).
+    /// Imported accounts. Admins come from the app's policy and are listed only once kicked,
+    /// to carry their `kicked_at` (spec §23).
     #[serde(default)]
     pub accounts: Vec<AccountDoc>,
     /// Groups, in creation order: the stored group model itself ([`Group`]).

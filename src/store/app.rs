@@ -152,8 +152,14 @@ impl AppState {
         a.face_url = face_url;
     }
 
-    /// Records a kick of `id` at `now` (unix seconds); `false` when `id` is not imported.
+    /// Records a kick of `id` at `now` (unix seconds); `false` when `id` is not imported. An App
+    /// admin is not a stored account until its first kick, which stores it with an empty
+    /// profile so that `kicked_at` has a place in the state document (spec §23).
     pub fn kick(&self, id: &str, now: u64) -> bool {
+        if self.policy.is_admin(id) {
+            self.accounts.entry(id.to_string()).or_default().kicked_at = Some(now);
+            return true;
+        }
         match self.accounts.get_mut(id) {
             Some(mut a) => {
                 a.kicked_at = Some(now);
@@ -186,7 +192,7 @@ impl AppState {
         self.accounts.remove(id).is_some()
     }
 
-    /// Every imported account (admins excluded), sorted by UserID.
+    /// Every stored account (admins only once kicked: see [`Self::kick`]), sorted by UserID.
     pub fn accounts(&self) -> Vec<(String, Account)> {
         let mut all: Vec<(String, Account)> = self
             .accounts
@@ -272,23 +278,34 @@ impl AppState {
         quota: QuotaReservation,
         now_unix: u64,
     ) -> Result<String, VendorError> {
+        let id = self.insert_unmetered(new, now_unix)?;
+        quota.commit();
+        Ok(id)
+    }
+
+    /// Stores `new` as [`Self::insert_group`] does, created at `created_unix`, but takes no
+    /// quota: import_group (spec §21.2) counts against none. Of concurrent inserts of one ID
+    /// exactly one succeeds, the others get 10021.
+    pub fn insert_unmetered(
+        &self,
+        new: NewGroup,
+        created_unix: u64,
+    ) -> Result<String, VendorError> {
         let NewGroup {
             mut group,
             custom_id,
         } = new;
         group.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        group.stamp_created(now_unix);
+        group.stamp_created(created_unix);
         let id_char = self
             .rules
             .rule_of(group.group_type)
             .map_or('0', |r| r.id_char);
         let group = Box::new(group);
-        let id = match custom_id {
-            Some(id) => self.insert_custom(id, group)?,
-            None => self.insert_assigned(id_char, group),
-        };
-        quota.commit();
-        Ok(id)
+        match custom_id {
+            Some(id) => self.insert_custom(id, group),
+            None => Ok(self.insert_assigned(id_char, group)),
+        }
     }
 
     fn insert_custom(&self, id: String, group: Box<Group>) -> Result<String, VendorError> {

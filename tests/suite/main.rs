@@ -17,6 +17,7 @@ mod control_plane;
 mod create_group;
 mod fixtures;
 mod fuzz;
+mod group_imports;
 mod group_reads;
 mod persistence;
 mod smoke;

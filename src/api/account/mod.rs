@@ -3,6 +3,7 @@
 pub mod account_check;
 pub mod account_delete;
 pub mod account_import;
+pub mod kick;
 pub mod multiaccount_import;
 
 use serde::Deserialize;

@@ -1,23 +1,39 @@
-//! `im_open_login_svc/multiaccount_import`: imports up to 100 accounts at once.
+//! `im_open_login_svc/multiaccount_import`: imports up to 100 accounts at once, in either of
+//! the vendor's two request forms: `Accounts` (UserIDs; SPEC §4) or `AccountList` (objects with
+//! a profile; spec §23.1). `AccountList` wins when both are sent.
 
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::batch;
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
 use crate::domain::account::check_user_id;
+use crate::domain::wire;
 use crate::error::VendorError;
 
-/// `multiaccount_import` (SPEC §4).
+/// `multiaccount_import` (SPEC §4, spec §23.1).
 pub struct MultiaccountImport;
 
-/// The multiaccount_import body.
+/// The multiaccount_import body. Both lists stay raw JSON until one is chosen, so a malformed
+/// `Accounts` does not matter when `AccountList` wins.
 #[derive(Debug, Deserialize)]
 #[allow(non_snake_case)]
 pub struct Request {
-    /// The accounts, 1 to 100.
-    Accounts: Option<Vec<String>>,
+    /// The old form: UserIDs, 1 to 100.
+    Accounts: Option<Value>,
+    /// The new form: `{UserID, Nick?, FaceUrl?}` objects, 1 to 100.
+    AccountList: Option<Value>,
+}
+
+/// One `AccountList` item.
+#[derive(Debug, Deserialize)]
+#[allow(non_snake_case)]
+struct AccountItem {
+    UserID: Option<String>,
+    Nick: Option<String>,
+    FaceUrl: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -29,22 +45,63 @@ struct Answer {
 impl VendorCommand for MultiaccountImport {
     const SERVICE: Service = Service::Account;
     const NAME: &'static str = "multiaccount_import";
-    const SUMMARY: &'static str = "`Accounts` (1–100); invalid IDs come back in `FailAccounts`";
+    const SUMMARY: &'static str = "`Accounts` or `AccountList` with `Nick`/`FaceUrl` (1–100; `AccountList` wins); invalid IDs come back in `FailAccounts`";
     type Request = Request;
 
-    /// Imports every valid ID of `Accounts` (an existing account keeps its profile); the invalid
-    /// ones are listed in `FailAccounts`.
+    /// Imports every valid item; the invalid UserIDs are listed in `FailAccounts`. With
+    /// `Accounts` an existing account keeps its profile; with `AccountList` it is updated with
+    /// the item's `Nick` and `FaceUrl`, as account_import does.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let rules = call.emu.rules;
-        let ids = batch(&call, request.Accounts, "Accounts")?;
-        let mut fail = Vec::new();
-        for id in ids {
-            if check_user_id(&id, "UserID", rules).is_err() {
-                fail.push(id);
-            } else {
-                call.app.import_if_new(&id);
+        let fail = match (request.AccountList, request.Accounts) {
+            (Some(list), _) => import_list(&call, &list)?,
+            (None, Some(ids)) => import_ids(&call, &ids)?,
+            (None, None) => {
+                return Err(VendorError::AccountParam(format!(
+                    "{}; send AccountList ([{{\"UserID\", \"Nick\", \"FaceUrl\"}}]) or Accounts ([UserID])",
+                    wire::missing("AccountList", &call.body)
+                )));
             }
-        }
+        };
         Ok(envelope::ok(Answer { FailAccounts: fail }))
     }
+}
+
+/// The `Accounts` form: each valid ID imported unless it already is (its profile stays).
+fn import_ids(call: &Call, ids: &Value) -> Result<Vec<String>, VendorError> {
+    let ids: Vec<String> = typed(ids, "Accounts")?;
+    let ids = batch(call, Some(ids), "Accounts")?;
+    let mut fail = Vec::new();
+    for id in ids {
+        if check_user_id(&id, "UserID", call.emu.rules).is_err() {
+            fail.push(id);
+        } else {
+            call.app.import_if_new(&id);
+        }
+    }
+    Ok(fail)
+}
+
+/// The `AccountList` form: each item with a valid `UserID` imported or updated, in order (a
+/// repeated UserID is imported, then updated); an item whose `UserID` is missing, empty or
+/// too long is listed in `FailAccounts` as sent ("" when missing).
+fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
+    let items: Vec<AccountItem> = typed(list, "AccountList")?;
+    let items = batch(call, Some(items), "AccountList")?;
+    let mut fail = Vec::new();
+    for item in items {
+        let id = item.UserID.unwrap_or_default();
+        if check_user_id(&id, "UserID", call.emu.rules).is_err() {
+            fail.push(id);
+        } else {
+            let (nick, face_url) = (item.Nick, item.FaceUrl);
+            call.app
+                .import_profile(&id, nick.unwrap_or_default(), face_url.unwrap_or_default());
+        }
+    }
+    Ok(fail)
+}
+
+/// `value` as the list `T`, or 70402 naming the path (`AccountList[2].Nick must be a string`).
+fn typed<T: serde::de::DeserializeOwned>(value: &Value, field: &str) -> Result<T, VendorError> {
+    wire::from_value(value, field).map_err(|e| VendorError::AccountParam(e.to_string()))
 }

@@ -6,6 +6,8 @@ pub mod destroy_group;
 pub mod get_appid_group_list;
 pub mod get_group_info;
 pub mod get_group_member_info;
+pub mod import_group;
+pub mod import_group_member;
 
 use serde::Serialize;
 
