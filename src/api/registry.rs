@@ -16,6 +16,8 @@ pub static COMMANDS: &[Command] = &[
     command::<group::get_appid_group_list::GetAppidGroupList>(),
     command::<group::import_group::ImportGroup>(),
     command::<group::import_group_member::ImportGroupMember>(),
+    command::<group::add_group_member::AddGroupMember>(),
+    command::<group::delete_group_member::DeleteGroupMember>(),
     command::<account::account_import::AccountImport>(),
     command::<account::multiaccount_import::MultiaccountImport>(),
     command::<account::account_check::AccountCheck>(),

@@ -18,6 +18,7 @@ mod create_group;
 mod fixtures;
 mod fuzz;
 mod group_imports;
+mod group_members;
 mod group_reads;
 mod persistence;
 mod smoke;

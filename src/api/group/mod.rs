@@ -1,7 +1,9 @@
 //! `group_open_http_svc`: one file per command, named as the vendor names it, and the pieces
 //! they share: the group lookup of spec §10.3, the type rules of §10.2, per-member results.
 
+pub mod add_group_member;
 pub mod create_group;
+pub mod delete_group_member;
 pub mod destroy_group;
 pub mod get_appid_group_list;
 pub mod get_group_info;
