@@ -1,11 +1,14 @@
 //! `group_open_http_svc`: one file per command, named as the vendor names it, and the pieces
 //! they share: the group lookup of spec §10.3, the type rules of §10.2, per-member results.
 
+pub mod change_group_owner;
 pub mod create_group;
 pub mod destroy_group;
 pub mod get_appid_group_list;
 pub mod get_group_info;
 pub mod get_group_member_info;
+pub mod modify_group_base_info;
+pub mod modify_group_member_info;
 
 use serde::Serialize;
 
