@@ -1,6 +1,6 @@
 //! `group_open_http_svc/modify_group_base_info`: an App admin changes a group's profile (spec §14).
 //!
-//! The body is converted once into a [`Change`]: every value that passed the rules of the §14.1
+//! The body is converted once into a `Change`: every value that passed the rules of the §14.1
 //! table that need no state, checked in table order. The rules that need the group (the type's
 //! `MaxMemberNum` cap, the fields a type ignores, custom-field permissions and the key limit),
 //! then the operator and the sensitive words, run inside one atomic update in §14.2's order, and

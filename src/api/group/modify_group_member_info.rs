@@ -1,7 +1,7 @@
 //! `group_open_http_svc/modify_group_member_info`: an App admin changes one member's in-group
 //! profile: role, message option, group card, member custom data, mute (spec §15).
 //!
-//! The body is converted once into a [`Change`] (the §15.1 rules that need no state, in table
+//! The body is converted once into a `Change` (the §15.1 rules that need no state, in table
 //! order); the rules that need the group run inside one atomic update in §15.2's order (type,
 //! membership, role rules, Private mute, custom-field permissions and the key limit) before
 //! anything is written. Member fields are not group info: `InfoSeq` and `LastInfoTime` stay.
