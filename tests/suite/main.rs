@@ -19,6 +19,7 @@ mod fixtures;
 mod fuzz;
 mod group_imports;
 mod group_members;
+mod group_profile;
 mod group_reads;
 mod persistence;
 mod smoke;

@@ -147,7 +147,8 @@ fn accounts(call: &Call, list: Option<Vec<Item>>) -> Result<Vec<String>, VendorE
     let mut out: Vec<String> = Vec::with_capacity(list.len());
     for (i, item) in list.into_iter().enumerate() {
         let account = item.Member_Account.ok_or_else(|| {
-            let msg = wire::missing("Member_Account", &call.body["MemberList"][i]);
+            let tree: serde_json::Value = serde_json::from_slice(&call.body).unwrap_or_default();
+            let msg = wire::missing_in("Member_Account", &tree["MemberList"][i]);
             VendorError::InvalidParameter(format!("MemberList[{i}].{msg}"))
         })?;
         if account.is_empty() {

@@ -2,6 +2,7 @@
 //! they share: the group lookup of spec §10.3, the type rules of §10.2, per-member results.
 
 pub mod add_group_member;
+pub mod change_group_owner;
 pub mod create_group;
 pub mod delete_group_member;
 pub mod destroy_group;
@@ -10,6 +11,8 @@ pub mod get_group_info;
 pub mod get_group_member_info;
 pub mod import_group;
 pub mod import_group_member;
+pub mod modify_group_base_info;
+pub mod modify_group_member_info;
 
 use serde::Serialize;
 
