@@ -3,9 +3,14 @@
 
 pub mod create_group;
 pub mod destroy_group;
+pub mod forbid_send_msg;
 pub mod get_appid_group_list;
 pub mod get_group_info;
 pub mod get_group_member_info;
+pub mod get_group_muted_account;
+pub mod get_group_shutted_uin;
+pub mod get_joined_group_list;
+pub mod get_role_in_group;
 
 use serde::Serialize;
 
