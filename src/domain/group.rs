@@ -323,7 +323,7 @@ impl Group {
         }
     }
 
-    /// The mutes still running at `now` (account, until), in the order they were set.
+    /// The mutes still running at `now` (account, until), in the order they were set (spec §20).
     pub fn active_mutes(&self, now: u64) -> impl Iterator<Item = (&str, u64)> {
         self.mutes
             .iter()

@@ -16,6 +16,7 @@ mod control_plane;
 mod create_group;
 mod fixtures;
 mod fuzz;
+mod group_queries;
 mod group_reads;
 mod persistence;
 mod smoke;

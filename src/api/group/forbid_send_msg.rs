@@ -20,7 +20,7 @@ const NAME: &str = "forbid_send_msg";
 /// Types where nobody can be muted (spec §10.2: 10007).
 const UNMUTABLE: &[GroupType] = &[GroupType::Private, GroupType::BChatRoom];
 
-/// The forbid_send_msg body.
+/// The forbid_send_msg body (spec §19.1).
 #[derive(Debug, Deserialize)]
 #[allow(non_snake_case)]
 pub struct Request {

@@ -1,6 +1,6 @@
 //! `group_open_http_svc/get_group_muted_account`: the accounts of a group whose mute is still
 //! running (spec §20). The legacy `get_group_shutted_uin` answers the same list under its 2020
-//! names, through [`muted`].
+//! names, through `muted`.
 
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ pub struct GetGroupMutedAccount;
 /// Types without a mute list (spec §10.2: 10007).
 const NO_LIST: &[GroupType] = &[GroupType::BChatRoom];
 
-/// The body of get_group_muted_account and get_group_shutted_uin.
+/// The body of get_group_muted_account and get_group_shutted_uin (spec §20).
 #[derive(Debug, Deserialize)]
 #[allow(non_snake_case)]
 pub struct Request {

@@ -23,7 +23,7 @@ pub struct GetJoinedGroupList;
 /// emulator choice: the same 1 MiB the common layer takes as the largest request body).
 pub(crate) const ANSWER_MAX_BYTES: usize = crate::api::common::MAX_BODY_BYTES;
 
-/// The get_joined_group_list body.
+/// The get_joined_group_list body (spec §17.1).
 #[derive(Debug, Deserialize)]
 #[allow(non_snake_case)]
 pub struct Request {

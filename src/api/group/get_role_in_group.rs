@@ -18,7 +18,7 @@ const NAME: &str = "get_role_in_group";
 /// Types whose roles this command does not report (spec §10.2: 10007).
 const HUGE: &[GroupType] = &[GroupType::AVChatRoom, GroupType::BChatRoom];
 
-/// The get_role_in_group body.
+/// The get_role_in_group body (spec §18).
 #[derive(Debug, Deserialize)]
 #[allow(non_snake_case)]
 pub struct Request {
