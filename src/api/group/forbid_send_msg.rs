@@ -45,6 +45,8 @@ impl VendorCommand for ForbidSendMsg {
     /// Sets every account's mute to now + `MuteTime` (0 removes it), all at once.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let rules = call.emu.rules;
+        // GroupId first, as its table lists it; its form (10015) once the shape is checked.
+        let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
         let accounts = call.required(request.Members_Account, "Members_Account", Service::Group)?;
         let max = rules.mute_batch_max;
         if accounts.is_empty() || accounts.len() > max {
@@ -64,7 +66,7 @@ impl VendorCommand for ForbidSendMsg {
             rules.mute_time_max,
         )?;
         no_topic(request.TopicId)?;
-        let id = group_id(&call, request.GroupId)?;
+        let id = group_id(&call, id)?;
         let now = call.now();
         call.app.update_group(&id, |g| {
             allow_types(NAME, g, UNMUTABLE, VendorError::PermissionDenied)?;

@@ -71,8 +71,9 @@ pub(crate) fn muted(
     request: Request,
     command: &str,
 ) -> Result<(String, Vec<(String, u64)>), VendorError> {
+    let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
     no_topic(request.TopicId)?;
-    let id = group_id(call, request.GroupId)?;
+    let id = group_id(call, id)?;
     let now = call.now();
     let list = call.app.read_group(&id, |g| {
         allow_types(command, g, NO_LIST, VendorError::PermissionDenied)?;
