@@ -202,7 +202,7 @@ pub(crate) struct Filter {
 }
 
 /// Today's name of a field that was renamed in 2022 (spec §11.1); other names as they are.
-pub(crate) fn current_name(name: &str) -> &str {
+fn current_name(name: &str) -> &str {
     match name {
         "ShutUpAllMember" => "MuteAllMember",
         "ShutUpUntil" => "MuteUntil",
