@@ -23,14 +23,58 @@ fn json_response(bytes: Vec<u8>) -> Response {
     resp
 }
 
+/// The bytes every successful answer opens with; the command's fields are spliced in after.
+const OK_PREFIX: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
+
 /// A successful answer with the command's fields. The envelope is written as fixed bytes and
 /// the fields are spliced in after it, which is cheaper than serde's flattening.
 pub fn ok<T: Serialize>(body: T) -> Response {
-    const PREFIX: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
     let mut out = Vec::with_capacity(128);
-    out.extend_from_slice(PREFIX);
-    let start = out.len();
-    if serde_json::to_writer(&mut out, &body).is_err() || out.get(start) != Some(&b'{') {
+    out.extend_from_slice(OK_PREFIX);
+    let written = serde_json::to_writer(&mut out, &body).is_ok();
+    finish_ok(out, written)
+}
+
+/// [`ok`], or `None` when the whole answer would be longer than `max` bytes (the answer-size
+/// limit behind 10018, spec §17.3). Writing stops as soon as the limit is passed, so a huge
+/// answer costs no more than `max` bytes.
+pub fn ok_at_most<T: Serialize>(body: T, max: usize) -> Option<Response> {
+    let mut w = Capped {
+        out: Vec::with_capacity(128),
+        max,
+        over: false,
+    };
+    w.out.extend_from_slice(OK_PREFIX);
+    let written = serde_json::to_writer(&mut w, &body).is_ok();
+    (!w.over).then(|| finish_ok(w.out, written))
+}
+
+/// A writer that refuses to grow past `max` bytes.
+struct Capped {
+    out: Vec<u8>,
+    max: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.out.len().saturating_add(buf.len()) > self.max {
+            self.over = true;
+            return Err(std::io::Error::other("the answer is over its size limit"));
+        }
+        self.out.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Splices the fields written after [`OK_PREFIX`] into the envelope.
+fn finish_ok(mut out: Vec<u8>, written: bool) -> Response {
+    let start = OK_PREFIX.len();
+    if !written || out.get(start) != Some(&b'{') {
         return json_response(ENCODE_FAILED.to_vec());
     }
     if out.len() == start + 2 {
@@ -93,6 +137,23 @@ mod tests {
             body_of(ok(NoFields {})).await,
             r#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}"#
         );
+    }
+
+    #[tokio::test]
+    async fn a_capped_answer_passes_at_its_limit_and_not_one_byte_over() {
+        #[derive(Serialize)]
+        struct B {
+            #[serde(rename = "GroupId")]
+            id: String,
+        }
+        let body = || B {
+            id: "x".repeat(100),
+        };
+        let whole = body_of(ok(body())).await.len();
+        let at = ok_at_most(body(), whole).expect("exactly at the limit fits");
+        assert_eq!(body_of(at).await.len(), whole);
+        assert!(ok_at_most(body(), whole - 1).is_none(), "one byte over");
+        assert!(ok_at_most(NoFields {}, 10).is_none());
     }
 
     #[tokio::test]

@@ -8,8 +8,7 @@
 //! `AcceptAndNotify`, times 0; a `CreateTime`, `LastInfoTime` or `JoinTime` of 0 is filled in when
 //! the document is imported (see `snapshot`).
 
-use std::collections::BTreeMap;
-
+use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::custom_data::CustomEntry;
@@ -214,13 +213,14 @@ pub struct Group {
     #[serde(rename = "MemberList", default)]
     pub members: Members,
     /// The mute table: account → muted until (unix seconds). Kept apart from the members, so a
-    /// mute outlives leaving and re-joining (spec §10.6).
+    /// mute outlives leaving and re-joining (spec §10.6). In the order the mutes were set, which
+    /// is the order get_group_muted_account lists them in (spec §20).
     #[serde(
         rename = "MutedAccounts",
         default,
-        skip_serializing_if = "BTreeMap::is_empty"
+        skip_serializing_if = "IndexMap::is_empty"
     )]
-    pub mutes: BTreeMap<String, u64>,
+    pub mutes: IndexMap<String, u64>,
     /// Whether a Private group has had its first message (spec §17.4); other types are always
     /// active. Groups of documents without the field are active.
     #[serde(rename = "activated", default = "yes")]
@@ -262,7 +262,7 @@ impl Group {
             mute_all: Switch::Off,
             custom: Vec::new(),
             members: Members::default(),
-            mutes: BTreeMap::new(),
+            mutes: IndexMap::new(),
             activated: true,
             seq: 0,
         }
@@ -297,10 +297,14 @@ impl Group {
     }
 
     /// Mutes `account` for `seconds` from `now` (spec §15.5): 0 unmutes; the end is capped at
-    /// `max`, and `seconds == max` means for ever (stored as `max`).
+    /// `max`, and `seconds == max` means for ever (stored as `max`). A mute still running keeps
+    /// its place in the table's order; an expired one counts as absent, so muting again puts it
+    /// last, as a new mute (spec §20).
     pub fn set_mute(&mut self, account: &str, seconds: u64, now: u64, max: u64) {
+        if seconds == 0 || self.mutes.get(account).is_some_and(|&until| until <= now) {
+            self.mutes.shift_remove(account);
+        }
         if seconds == 0 {
-            self.mutes.remove(account);
             return;
         }
         let until = if seconds >= max {
@@ -317,6 +321,14 @@ impl Group {
             Some(&until) if until > now => until,
             _ => 0,
         }
+    }
+
+    /// The mutes still running at `now` (account, until), in the order they were set (spec §20).
+    pub fn active_mutes(&self, now: u64) -> impl Iterator<Item = (&str, u64)> {
+        self.mutes
+            .iter()
+            .filter(move |&(_, &until)| until > now)
+            .map(|(account, &until)| (account.as_str(), until))
     }
 }
 
@@ -386,5 +398,34 @@ mod tests {
         assert_eq!(g.muted_until("a", 99), 100);
         assert_eq!(g.muted_until("a", 100), 0);
         assert_eq!(g.muted_until("b", 0), 0);
+    }
+
+    #[test]
+    fn the_mute_table_keeps_the_order_mutes_were_set_in() {
+        let mut g = Group::new(GroupType::Public, "g".into());
+        let max = 4_294_967_295;
+        let order = |g: &Group, now| -> Vec<String> {
+            g.active_mutes(now).map(|(a, _)| a.to_string()).collect()
+        };
+        g.set_mute("anna", 30, 1000, max);
+        for a in ["peter", "leckie"] {
+            g.set_mute(a, 60, 1000, max);
+        }
+        g.set_mute("peter", 120, 1010, max);
+        assert_eq!(
+            order(&g, 1010),
+            ["anna", "peter", "leckie"],
+            "a running mute keeps its place"
+        );
+        g.set_mute("leckie", 0, 1010, max);
+        assert_eq!(order(&g, 1010), ["anna", "peter"]);
+        assert_eq!(order(&g, 1040), ["peter"], "anna's mute ran out");
+        g.set_mute("anna", 30, 1040, max);
+        assert_eq!(
+            order(&g, 1040),
+            ["peter", "anna"],
+            "a new mute after expiry goes last"
+        );
+        assert_eq!(g.active_mutes(1130).count(), 0);
     }
 }

@@ -20,6 +20,7 @@ mod fuzz;
 mod group_imports;
 mod group_members;
 mod group_profile;
+mod group_queries;
 mod group_reads;
 mod persistence;
 mod smoke;

@@ -83,11 +83,22 @@ pub(crate) struct View {
 impl View {
     /// The view of `call`.
     pub(crate) fn of(call: &Call) -> Self {
-        Self {
-            appid: call.app.sdkappid(),
-            now: call.now(),
-            names: call.emu.field_names,
-        }
+        Self::new(call.app.sdkappid(), call.now(), call.emu.field_names)
+    }
+
+    /// The view of app `appid` at `now` (unix seconds), answering in `names`.
+    pub(crate) fn new(appid: u64, now: u64, names: FieldNames) -> Self {
+        Self { appid, now, names }
+    }
+
+    /// The emulator's time the read is made at (unix seconds).
+    pub(crate) fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Which spellings the read answers with.
+    pub(crate) fn names(&self) -> FieldNames {
+        self.names
     }
 }
 
@@ -103,6 +114,17 @@ struct Entry {
     GroupId: String,
     ErrorCode: u32,
     ErrorInfo: String,
+    #[serde(flatten)]
+    base: BaseInfo,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    MemberList: Option<Vec<MemberEntry>>,
+}
+
+/// A group's base fields as the reads return them (spec §11.2), each only when asked for:
+/// get_group_info's entries and get_joined_group_list's items (spec §17.2) flatten it.
+#[derive(Serialize, Default)]
+#[allow(non_snake_case)]
+pub(crate) struct BaseInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     Type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,8 +165,6 @@ struct Entry {
     OnlineMemberNum: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     AppDefinedData: Option<Vec<CustomEntry>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    MemberList: Option<Vec<MemberEntry>>,
 }
 
 /// One member as the group reads return it (spec §11.2).
@@ -190,7 +210,8 @@ fn current_name(name: &str) -> &str {
     }
 }
 
-fn listed(list: &[String], field: &str) -> bool {
+/// Whether `list` names `field` (today's spelling) in either spelling.
+pub(crate) fn listed(list: &[String], field: &str) -> bool {
     list.iter().any(|f| current_name(f) == field)
 }
 
@@ -228,6 +249,19 @@ impl Filter {
         }
     }
 
+    /// get_joined_group_list's `GroupBaseInfoFilter` (spec §17.1): exactly the base fields
+    /// `names` lists (either spelling), and every group custom key when it lists
+    /// `AppDefinedData`; no members.
+    pub(crate) fn for_joined(names: Vec<String>) -> Self {
+        let group_keys = listed(&names, "AppDefinedData").then_some(None);
+        Self {
+            base: Some(names),
+            member_fields: None,
+            group_keys,
+            member_keys: None,
+        }
+    }
+
     /// Whether base field `field` (today's spelling) is asked for.
     pub(crate) fn base(&self, field: &str) -> bool {
         self.base.as_ref().is_none_or(|b| listed(b, field))
@@ -254,7 +288,7 @@ fn pick(entries: &[CustomEntry], keys: &Option<Vec<String>>) -> Vec<CustomEntry>
 }
 
 /// `value` under today's name and/or the legacy one, as the setting says.
-fn spelled<T: Copy>(asked: bool, names: FieldNames, value: T) -> (Option<T>, Option<T>) {
+pub(crate) fn spelled<T: Copy>(asked: bool, names: FieldNames, value: T) -> (Option<T>, Option<T>) {
     (
         (asked && names.current()).then_some(value),
         (asked && names.legacy()).then_some(value),
@@ -298,11 +332,26 @@ pub(crate) fn invite_join_option(g: &Group) -> Option<&'static str> {
 }
 
 fn found(g: &Group, filter: &Filter, view: &View) -> Entry {
-    let b = |name: &str| filter.base(name);
-    let (mute_all, shut_up_all) = spelled(b("MuteAllMember"), view.names, g.mute_all.as_str());
     let members = lists_members(g);
     Entry {
         GroupId: g.id.clone(),
+        base: base_info(g, filter, view),
+        MemberList: filter.member_fields.as_ref().filter(|_| members).map(|_| {
+            g.members
+                .iter()
+                .map(|m| member_entry(g, m, filter, view))
+                .collect()
+        }),
+        ..Entry::default()
+    }
+}
+
+/// The base fields of `g` that `filter` asks for (spec §11.2).
+pub(crate) fn base_info(g: &Group, filter: &Filter, view: &View) -> BaseInfo {
+    let b = |name: &str| filter.base(name);
+    let (mute_all, shut_up_all) = spelled(b("MuteAllMember"), view.names, g.mute_all.as_str());
+    let member_num = if lists_members(g) { g.members.len() } else { 0 };
+    BaseInfo {
         Type: b("Type").then_some(g.group_type.as_str()),
         Name: b("Name").then(|| g.name.clone()),
         Appid: b("Appid").then_some(view.appid),
@@ -315,7 +364,7 @@ fn found(g: &Group, filter: &Filter, view: &View) -> Entry {
         LastInfoTime: b("LastInfoTime").then_some(g.last_info_time),
         LastMsgTime: b("LastMsgTime").then_some(g.last_msg_time),
         NextMsgSeq: b("NextMsgSeq").then_some(g.next_msg_seq),
-        MemberNum: b("MemberNum").then_some(if members { g.members.len() } else { 0 }),
+        MemberNum: b("MemberNum").then_some(member_num),
         MaxMemberNum: b("MaxMemberNum").then_some(g.max_members),
         ApplyJoinOption: b("ApplyJoinOption").then_some(g.apply_join.as_str()),
         InviteJoinOption: if b("InviteJoinOption") {
@@ -327,13 +376,6 @@ fn found(g: &Group, filter: &Filter, view: &View) -> Entry {
         ShutUpAllMember: shut_up_all,
         OnlineMemberNum: (b("OnlineMemberNum") && view.names.legacy()).then_some(0),
         AppDefinedData: filter.group_keys.as_ref().map(|k| pick(&g.custom, k)),
-        MemberList: filter.member_fields.as_ref().filter(|_| members).map(|_| {
-            g.members
-                .iter()
-                .map(|m| member_entry(g, m, filter, view))
-                .collect()
-        }),
-        ..Entry::default()
     }
 }
 
