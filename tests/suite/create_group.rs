@@ -1190,3 +1190,38 @@ async fn concurrent_creates_with_assigned_ids_are_all_distinct_and_all_listed() 
     listed.sort();
     assert_eq!(listed, ids);
 }
+
+/// Spec §25: the groups-per-user quota (off by default) applies to create_group too: 10037 when
+/// the owner or a member already belongs to that many groups, on both sides of the limit.
+#[tokio::test]
+async fn the_groups_per_user_quota_applies_to_owner_and_members() {
+    let limits = Limits {
+        groups_per_user: 2,
+        ..Limits::UNLIMITED
+    };
+    let emu = Emu::start_with_limits(limits).await;
+    emu.import(&["leckie", "bob"]).await;
+    let owned = json!({"Owner_Account": "leckie", "Type": "Public", "Name": "g"});
+    assert_eq!(code(&emu.create_group(owned.clone()).await), 0);
+    assert_eq!(
+        code(&emu.create_group(owned.clone()).await),
+        0,
+        "the 2nd group"
+    );
+    let v = emu.create_group(owned).await;
+    assert_eq!(code(&v), 10037, "a 3rd group: {v}");
+    assert!(common::info(&v).contains("leckie"), "{v}");
+    let member = json!({"Type": "Public", "Name": "g", "MemberList": [{"Member_Account": "bob"}]});
+    assert_eq!(code(&emu.create_group(member.clone()).await), 0);
+    assert_eq!(code(&emu.create_group(member.clone()).await), 0);
+    assert_eq!(code(&emu.create_group(member).await), 10037);
+    assert_eq!(emu.group_total().await, 4, "refusals stored nothing");
+    let off = Emu::start_unlimited().await;
+    off.import(&["leckie"]).await;
+    for _ in 0..3 {
+        let v = off
+            .create_group(json!({"Owner_Account": "leckie", "Type": "Public", "Name": "g"}))
+            .await;
+        assert_eq!(code(&v), 0, "off by default: {v}");
+    }
+}

@@ -64,7 +64,29 @@ fn check_accounts(call: &Call, new: &NewGroup) -> Result<(), VendorError> {
     for m in new.members() {
         ensure_imported(call, "MemberList's Member_Account", m.account())?;
     }
-    Ok(())
+    check_groups_per_user(call, new)
+}
+
+/// 10037 when an account of the new group already belongs to as many groups as the app's
+/// `groups_per_user` allows (spec §25; off by default, emulator choice of place: right after
+/// the imported-account checks).
+fn check_groups_per_user(call: &Call, new: &NewGroup) -> Result<(), VendorError> {
+    let max = call.app.policy().limits.groups_per_user;
+    if max == 0 {
+        return Ok(());
+    }
+    match new
+        .group
+        .members
+        .iter()
+        .find(|m| call.app.joined_count(m.account()) >= max as usize)
+    {
+        Some(m) => Err(VendorError::TooManyJoinedGroups(format!(
+            "{:?} already belongs to {max} groups, the most one account may join (--groups-per-user / [apps.limits] groups_per_user)",
+            m.account()
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), VendorError> {

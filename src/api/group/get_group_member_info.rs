@@ -52,7 +52,8 @@ impl VendorCommand for GetGroupMemberInfo {
 
     /// Answers `MemberNum` (all members) and the page `Offset..Offset+Limit` (all when no Limit).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let id = group_id(&call, request.GroupId)?;
+        // GroupId first; its form (10015) once the rest of the shape is checked (spec §10.4).
+        let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
         let max = call.emu.rules.member_info_max_limit as usize;
         let limit = non_negative(request.Limit, "Limit")?.filter(|l| *l > 0);
         if let Some(l) = limit
@@ -69,6 +70,7 @@ impl VendorCommand for GetGroupMemberInfo {
             request.MemberInfoFilter,
             request.AppDefinedDataFilter_GroupMember,
         );
+        let id = group_id(&call, id)?;
         let view = View::of(&call);
         let answer = call.app.read_group(&id, |g| {
             allow_types(NAME, g, HUGE, VendorError::PermissionDenied)?;
