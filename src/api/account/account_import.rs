@@ -3,10 +3,10 @@
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::user_id_or_identifier;
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
 use crate::domain::account::check_user_id;
-use crate::domain::wire;
 use crate::error::VendorError;
 
 /// `account_import` (SPEC §4).
@@ -35,14 +35,7 @@ impl VendorCommand for AccountImport {
 
     /// Imports `UserID` (or the legacy `Identifier`) with optional `Nick` and `FaceUrl`.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let (field, id) = match (request.UserID, request.Identifier) {
-            (Some(id), _) => ("UserID", id),
-            (None, Some(id)) => ("Identifier", id),
-            (None, None) => {
-                let missing = wire::missing("UserID", &call.body);
-                return Err(Service::Account.field_error(missing));
-            }
-        };
+        let (field, id) = user_id_or_identifier(&call, request.UserID, request.Identifier)?;
         check_user_id(&id, field, call.emu.rules)?;
         let nick = request.Nick.unwrap_or_default();
         let face_url = request.FaceUrl.unwrap_or_default();

@@ -5,9 +5,9 @@
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::user_id_or_identifier;
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
-use crate::domain::wire;
 use crate::error::VendorError;
 
 /// `kick` (spec §23).
@@ -33,16 +33,7 @@ impl VendorCommand for Kick {
     /// Records `kicked_at = now` for `UserID` (or `Identifier`): 70402 when missing or empty,
     /// 70107 when not imported (admins count as imported).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let (field, id) = match (request.UserID, request.Identifier) {
-            (Some(id), _) => ("UserID", id),
-            (None, Some(id)) => ("Identifier", id),
-            (None, None) => {
-                let missing = wire::missing("UserID", &call.body);
-                return Err(Service::Account.field_error(format!(
-                    "{missing} (the legacy name Identifier is accepted too)"
-                )));
-            }
-        };
+        let (field, id) = user_id_or_identifier(&call, request.UserID, request.Identifier)?;
         if id.is_empty() {
             return Err(VendorError::AccountParam(format!(
                 "{field} must not be empty; name the account to kick"

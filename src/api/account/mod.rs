@@ -53,6 +53,25 @@ pub(crate) fn user_ids(
     Ok(ids)
 }
 
+/// The account a request names by `UserID` or by the legacy `Identifier` (`UserID` wins when
+/// both are sent), with the field it came from; 70402 when neither is sent.
+pub(crate) fn user_id_or_identifier(
+    call: &Call,
+    user_id: Option<String>,
+    identifier: Option<String>,
+) -> Result<(&'static str, String), VendorError> {
+    match (user_id, identifier) {
+        (Some(id), _) => Ok(("UserID", id)),
+        (None, Some(id)) => Ok(("Identifier", id)),
+        (None, None) => {
+            let missing = crate::domain::wire::missing("UserID", &call.body);
+            Err(Service::Account.field_error(format!(
+                "{missing} (the legacy name Identifier is accepted too)"
+            )))
+        }
+    }
+}
+
 /// One per-account result of account_check and account_delete.
 #[derive(serde::Serialize)]
 #[allow(non_snake_case)]
