@@ -4,163 +4,19 @@
 use crate::common;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use common::receiver::{Receiver, Reply, allow};
 use common::{APP, Emu, code};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tim_emulator::Settings;
 use tim_emulator::apps::{AppPolicy, Apps, CallbackConfig, Limits};
-use tokio::sync::oneshot;
 
 const BEFORE: &str = "Group.CallbackBeforeCreateGroup";
 const AFTER_CREATE: &str = "Group.CallbackAfterCreateGroup";
 const AFTER_DESTROY: &str = "Group.CallbackAfterGroupDestroyed";
 const ALL: [&str; 3] = [BEFORE, AFTER_CREATE, AFTER_DESTROY];
-
-/// How the receiver answers.
-#[derive(Clone)]
-enum Reply {
-    Json(Value),
-    Status(u16),
-    Text(&'static str),
-    /// Records the call, then never answers in time.
-    Stall,
-    /// Records the call, waits this long, then answers this JSON.
-    Late(Duration, Value),
-    /// Answers 307 to this URL.
-    Redirect(String),
-}
-
-/// One request the receiver got.
-#[derive(Clone, Debug)]
-struct Got {
-    query: HashMap<String, String>,
-    content_type: Option<String>,
-    raw: String,
-    body: Value,
-}
-
-#[derive(Clone)]
-struct Recorder {
-    got: Arc<Mutex<Vec<Got>>>,
-    reply: Arc<Mutex<Reply>>,
-}
-
-/// A loopback app backend.
-struct Receiver {
-    url: String,
-    rec: Recorder,
-    _stop: oneshot::Sender<()>,
-}
-
-fn allow() -> Reply {
-    Reply::Json(json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}))
-}
-
-async fn receive(
-    State(rec): State<Recorder>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let query = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    rec.got.lock().unwrap().push(Got {
-        query,
-        content_type,
-        raw,
-        body,
-    });
-    let reply = rec.reply.lock().unwrap().clone();
-    match reply {
-        Reply::Json(v) => axum::Json(v).into_response(),
-        Reply::Status(s) => (StatusCode::from_u16(s).unwrap(), "backend broke").into_response(),
-        Reply::Text(t) => t.into_response(),
-        Reply::Stall => {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            StatusCode::OK.into_response()
-        }
-        Reply::Late(wait, v) => {
-            tokio::time::sleep(wait).await;
-            axum::Json(v).into_response()
-        }
-        Reply::Redirect(to) => (
-            StatusCode::TEMPORARY_REDIRECT,
-            [(axum::http::header::LOCATION, to)],
-        )
-            .into_response(),
-    }
-}
-
-impl Receiver {
-    async fn start(reply: Reply) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let rec = Recorder {
-            got: Arc::default(),
-            reply: Arc::new(Mutex::new(reply)),
-        };
-        let app = axum::Router::new()
-            .route("/im-callback", axum::routing::post(receive))
-            .with_state(rec.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await;
-        });
-        Self {
-            url: format!("http://{addr}/im-callback"),
-            rec,
-            _stop: tx,
-        }
-    }
-
-    fn set_reply(&self, reply: Reply) {
-        *self.rec.reply.lock().unwrap() = reply;
-    }
-
-    fn received(&self) -> Vec<Got> {
-        self.rec.got.lock().unwrap().clone()
-    }
-
-    fn commands(&self) -> Vec<String> {
-        self.received()
-            .iter()
-            .map(|g| g.query["CallbackCommand"].clone())
-            .collect()
-    }
-
-    /// Waits (bounded, about 5 s) for a request carrying `command`.
-    async fn wait_for(&self, command: &str) -> Got {
-        for _ in 0..250 {
-            if let Some(g) = self
-                .received()
-                .into_iter()
-                .find(|g| g.query.get("CallbackCommand").map(String::as_str) == Some(command))
-            {
-                return g;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("no {command} arrived; got {:?}", self.received());
-    }
-}
 
 fn config(url: &str, events: &[&str]) -> CallbackConfig {
     CallbackConfig {

@@ -6,17 +6,14 @@
 use crate::common;
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use common::receiver::{Receiver, Reply, allow};
 use common::{Emu, code, info};
 use serde_json::{Value, json};
 use tim_emulator::Settings;
 use tim_emulator::apps::{Apps, CallbackConfig, Limits};
-use tokio::sync::oneshot;
 
 const ADD: &str = "group_open_http_svc/add_group_member";
 const DEL: &str = "group_open_http_svc/delete_group_member";
@@ -48,11 +45,28 @@ async fn emu() -> Emu {
 
 /// Creates `id` of `kind` owned by leckie with `members`; `max` sets MaxMemberCount.
 async fn group(emu: &Emu, id: &str, kind: &str, members: &[&str], max: Option<u32>) {
+    group_of(emu, Some("leckie"), id, kind, members, max).await;
+}
+
+/// The same without an owner: for tests of the groups-per-user quota, which create_group
+/// applies to the owner too (spec §25).
+async fn ownerless(emu: &Emu, id: &str, kind: &str, members: &[&str], max: Option<u32>) {
+    group_of(emu, None, id, kind, members, max).await;
+}
+
+async fn group_of(
+    emu: &Emu,
+    owner: Option<&str>,
+    id: &str,
+    kind: &str,
+    members: &[&str],
+    max: Option<u32>,
+) {
     let list: Vec<Value> = members
         .iter()
         .map(|m| json!({"Member_Account": m}))
         .collect();
-    let mut body = json!({"Owner_Account": "leckie", "Type": kind, "GroupId": id, "Name": "G"});
+    let mut body = json!({"Owner_Account": owner, "Type": kind, "GroupId": id, "Name": "G"});
     if !list.is_empty() {
         body["MemberList"] = json!(list);
     }
@@ -143,133 +157,23 @@ where
     v
 }
 
-// ---- a loopback app backend ----
-
-#[derive(Clone)]
-enum Reply {
-    Json(Value),
-    Status(u16),
-}
-
-#[derive(Clone)]
-struct Recorder {
-    got: Arc<Mutex<Vec<(String, String, Value)>>>,
-    reply: Arc<Mutex<Reply>>,
-}
-
-/// Records each callback (command, raw body, JSON body) and answers as told.
-struct Receiver {
-    url: String,
-    rec: Recorder,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn receive(
-    State(rec): State<Recorder>,
-    RawQuery(q): RawQuery,
-    body: axum::body::Bytes,
-) -> Response {
-    let command = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "CallbackCommand")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    let raw = String::from_utf8_lossy(&body).into_owned();
-    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    rec.got.lock().unwrap().push((command, raw, json));
-    let reply = rec.reply.lock().unwrap().clone();
-    match reply {
-        Reply::Json(v) => axum::Json(v).into_response(),
-        Reply::Status(s) => (StatusCode::from_u16(s).unwrap(), "broken").into_response(),
-    }
-}
-
-fn allow() -> Reply {
-    Reply::Json(json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}))
-}
-
-impl Receiver {
-    async fn start(reply: Reply) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let rec = Recorder {
-            got: Arc::default(),
-            reply: Arc::new(Mutex::new(reply)),
-        };
-        let app = axum::Router::new()
-            .route("/cb", axum::routing::post(receive))
-            .with_state(rec.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await;
-        });
-        Self {
-            url: format!("http://{addr}/cb"),
-            rec,
-            _stop: tx,
+/// Lets the after-events of earlier calls arrive before a test asserts that one was NOT sent:
+/// sends a marker event (a delete that removes `marker` from `group`) and waits for it.
+/// After-events leave one queue in order, so an event wrongly queued earlier has almost surely
+/// arrived by then; the wait can only make such a check weaker, never flaky.
+async fn settle(backend: &Receiver, emu: &Emu, group: &str, marker: &str) {
+    let before = backend.bodies(AFTER_EXIT).len();
+    assert_eq!(code(&del(emu, group, &[marker]).await), 0);
+    for _ in 0..250 {
+        if backend.bodies(AFTER_EXIT).len() > before {
+            return;
         }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-
-    fn set_reply(&self, reply: Reply) {
-        *self.rec.reply.lock().unwrap() = reply;
-    }
-
-    fn commands(&self) -> Vec<String> {
-        self.rec
-            .got
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|g| g.0.clone())
-            .collect()
-    }
-
-    fn bodies(&self, command: &str) -> Vec<Value> {
-        let got = self.rec.got.lock().unwrap();
-        got.iter()
-            .filter(|g| g.0 == command)
-            .map(|g| g.2.clone())
-            .collect()
-    }
-
-    fn raw(&self, command: &str) -> Option<String> {
-        let got = self.rec.got.lock().unwrap();
-        got.iter().find(|g| g.0 == command).map(|g| g.1.clone())
-    }
-
-    /// Waits (bounded, about 5 s) for a callback with `command`; its body.
-    async fn wait_for(&self, command: &str) -> Value {
-        for _ in 0..250 {
-            if let Some(b) = self.bodies(command).into_iter().next() {
-                return b;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("no {command} arrived; got {:?}", self.commands());
-    }
-
-    /// Lets the after-events of earlier calls arrive before a test asserts that one was NOT
-    /// sent: sends a marker event (a delete that removes `marker` from `group`) and waits for
-    /// it. After-events leave one queue in order, so an event wrongly queued earlier has almost
-    /// surely arrived by then; the wait can only make such a check weaker, never flaky.
-    async fn settle(&self, emu: &Emu, group: &str, marker: &str) {
-        let before = self.bodies(AFTER_EXIT).len();
-        assert_eq!(code(&del(emu, group, &[marker]).await), 0);
-        for _ in 0..250 {
-            if self.bodies(AFTER_EXIT).len() > before {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!(
-            "the marker callback never arrived; got {:?}",
-            self.commands()
-        );
-    }
+    panic!(
+        "the marker callback never arrived; got {:?}",
+        backend.commands()
+    );
 }
 
 fn callbacks(url: &str, events: &[&str]) -> CallbackConfig {
@@ -709,9 +613,9 @@ async fn the_joined_groups_quota_refuses_a_newcomer_at_the_limit_with_10037() {
         ..Limits::UNLIMITED
     })
     .await;
-    group(&emu, "a", "Public", &["bob"], None).await;
-    group(&emu, "b", "Public", &[], None).await;
-    group(&emu, "c", "Public", &[], None).await;
+    ownerless(&emu, "a", "Public", &["bob"], None).await;
+    ownerless(&emu, "b", "Public", &[], None).await;
+    ownerless(&emu, "c", "Public", &[], None).await;
     assert_eq!(
         results(&add(&emu, "b", &["bob"]).await),
         pairs(&[("bob", 1)]),
@@ -773,9 +677,9 @@ async fn add_checks_run_in_the_spec_order() {
         ..Limits::UNLIMITED
     })
     .await;
-    group(&emu, "full", "Public", &[], Some(1)).await;
-    group(&emu, "av", "AVChatRoom", &[], None).await;
-    group(&emu, "other", "Public", &["bob"], None).await;
+    ownerless(&emu, "full", "Public", &["jared"], Some(1)).await;
+    ownerless(&emu, "av", "AVChatRoom", &[], None).await;
+    ownerless(&emu, "other", "Public", &["bob"], None).await;
     let item = |a: &str| json!({"Member_Account": a});
     let table: &[(&str, Value, i64)] = &[
         (
@@ -854,7 +758,7 @@ async fn before_invite_names_only_the_newcomers_and_the_after_events_follow() {
         results(&v),
         pairs(&[("tommy", 1), ("bob", 2), ("jared", 1)])
     );
-    let b = rx.wait_for(BEFORE_INVITE).await;
+    let b = rx.wait_for(BEFORE_INVITE).await.body;
     let raw = rx.raw(BEFORE_INVITE).expect("raw body");
     let order = [
         "CallbackCommand",
@@ -884,7 +788,7 @@ async fn before_invite_names_only_the_newcomers_and_the_after_events_follow() {
     );
     assert!(b["EventTime"].as_u64().expect("ms") > 1_600_000_000_000);
 
-    let j = rx.wait_for(AFTER_JOIN).await;
+    let j = rx.wait_for(AFTER_JOIN).await.body;
     assert_eq!(j["CallbackCommand"], AFTER_JOIN);
     assert_eq!(
         (j["GroupId"].clone(), j["Type"].clone()),
@@ -895,7 +799,7 @@ async fn before_invite_names_only_the_newcomers_and_the_after_events_follow() {
     assert_eq!(names(&j["NewMemberList"]), strings(&["tommy", "jared"]));
     assert!(j["EventTime"].is_u64());
 
-    let f = rx.wait_for(AFTER_FULL).await;
+    let f = rx.wait_for(AFTER_FULL).await.body;
     assert_eq!(
         f,
         json!({"CallbackCommand": AFTER_FULL, "GroupId": "g", "EventTime": f["EventTime"]})
@@ -912,7 +816,7 @@ async fn no_before_invite_is_sent_when_everyone_is_a_member_already() {
         results(&add(&emu, "g", &["bob"]).await),
         pairs(&[("bob", 2)])
     );
-    rx.settle(&emu, "g", "tommy").await;
+    settle(&rx, &emu, "g", "tommy").await;
     assert_eq!(
         rx.commands(),
         [AFTER_EXIT],
@@ -927,7 +831,7 @@ async fn an_add_that_leaves_room_sends_no_group_full_event() {
     group(&emu, "g", "Public", &["peter"], Some(4)).await;
     results(&add(&emu, "g", &["bob"]).await);
     rx.wait_for(AFTER_JOIN).await;
-    rx.settle(&emu, "g", "peter").await;
+    settle(&rx, &emu, "g", "peter").await;
     assert!(rx.bodies(AFTER_FULL).is_empty(), "{:?}", rx.commands());
 }
 
@@ -938,9 +842,9 @@ async fn an_add_refused_for_capacity_sends_group_full_and_no_before_invite() {
     group(&emu, "g", "Public", &["peter"], Some(2)).await;
     let v = add(&emu, "g", &["bob", "tommy"]).await;
     assert_eq!(code(&v), 10014, "{v}");
-    let f = rx.wait_for(AFTER_FULL).await;
+    let f = rx.wait_for(AFTER_FULL).await.body;
     assert_eq!(f["GroupId"], "g");
-    rx.settle(&emu, "g", "peter").await;
+    settle(&rx, &emu, "g", "peter").await;
     assert_eq!(rx.commands(), [AFTER_FULL, AFTER_EXIT]);
 }
 
@@ -955,7 +859,7 @@ async fn a_backend_answer_of_1_refuses_the_invitation_with_10016_and_adds_nobody
     let v = unchanged(&emu, "g", || add(&emu, "g", &["bob", "tommy"])).await;
     assert_eq!(code(&v), 10016, "{v}");
     assert!(info(&v).contains("not these"), "{v}");
-    rx.settle(&emu, "g", "peter").await;
+    settle(&rx, &emu, "g", "peter").await;
     assert_eq!(rx.commands(), [BEFORE_INVITE, AFTER_EXIT]);
 }
 
@@ -989,10 +893,10 @@ async fn refused_members_get_result_0_and_only_the_others_join() {
         accounts_of(&emu, "g").await,
         strings(&["leckie", "bob", "tommy"])
     );
-    let j = rx.wait_for(AFTER_JOIN).await;
+    let j = rx.wait_for(AFTER_JOIN).await.body;
     assert_eq!(names(&j["NewMemberList"]), strings(&["tommy"]));
     rx.set_reply(allow());
-    rx.settle(&emu, "g", "bob").await;
+    settle(&rx, &emu, "g", "bob").await;
     assert!(rx.bodies(AFTER_FULL).is_empty(), "3 of 4: not full");
 }
 
@@ -1006,7 +910,7 @@ async fn when_every_newcomer_is_refused_nothing_changes_and_no_join_is_reported(
     group(&emu, "g", "Public", &["bob"], None).await;
     let v = unchanged(&emu, "g", || add(&emu, "g", &["tommy"])).await;
     assert_eq!(results(&v), pairs(&[("tommy", 0)]));
-    rx.settle(&emu, "g", "bob").await;
+    settle(&rx, &emu, "g", "bob").await;
     assert_eq!(rx.commands(), [BEFORE_INVITE, AFTER_EXIT]);
 }
 
@@ -1328,7 +1232,7 @@ async fn after_member_exit_lists_only_the_accounts_removed() {
     group(&emu, "g", "ChatRoom", &["bob", "tommy", "jared"], None).await;
     let body = json!({"GroupId": "g", "Silence": 1, "MemberToDel_Account": ["jared", "peter", "bob", "ghost"]});
     assert_eq!(code(&emu.call(DEL, body).await), 0);
-    let b = rx.wait_for(AFTER_EXIT).await;
+    let b = rx.wait_for(AFTER_EXIT).await.body;
     let raw = rx.raw(AFTER_EXIT).expect("raw body");
     let order = [
         "CallbackCommand",
@@ -1365,7 +1269,7 @@ async fn no_exit_event_is_sent_when_nobody_was_removed_or_the_request_was_refuse
     group(&emu, "g", "Public", &["bob"], None).await;
     assert_eq!(code(&del(&emu, "g", &["peter", "ghost"]).await), 0);
     assert_eq!(code(&del(&emu, "g", &["bob", "leckie"]).await), 10004);
-    rx.settle(&emu, "g", "bob").await;
+    settle(&rx, &emu, "g", "bob").await;
     let exits = rx.bodies(AFTER_EXIT);
     assert_eq!(exits.len(), 1, "only the marker: {exits:?}");
     assert_eq!(names(&exits[0]["ExitMemberList"]), strings(&["bob"]));
@@ -1399,8 +1303,8 @@ async fn concurrent_adds_and_deletes_of_the_same_members_keep_member_num_exact()
     );
     let pool: Vec<String> = (0..24).map(|i| format!("m{i}")).collect();
     emu.import_many(&pool).await;
-    group(&emu, "g", "Public", &[], Some(2000)).await;
-    group(&emu, "h", "Public", &[], None).await;
+    ownerless(&emu, "g", "Public", &[], Some(2000)).await;
+    ownerless(&emu, "h", "Public", &[], None).await;
     let mut tasks = Vec::new();
     for t in 0..8u64 {
         let (emu, pool) = (Arc::clone(&emu), pool.clone());

@@ -9,15 +9,12 @@
 use crate::common;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use axum::extract::{RawQuery, State};
+use common::receiver::{Receiver, allow};
 use common::{APP, Emu, code, info};
 use serde_json::{Value, json};
 use tim_emulator::apps::{AppPolicy, Apps, CallbackConfig, FieldPerm, FieldPolicy, Limits};
 use tim_emulator::{Clock, Settings};
-use tokio::sync::oneshot;
 
 const T0: u64 = 1_700_000_000;
 const BASE: &str = "group_open_http_svc/modify_group_base_info";
@@ -170,78 +167,28 @@ impl Env {
 
 // ---- a loopback app backend ----
 
-/// One callback received: its query parameters and its raw body.
-type Got = (HashMap<String, String>, String);
-
-/// What the receiver recorded, shared with its handler.
-type Log = Arc<Mutex<Vec<Got>>>;
-
-struct Receiver {
-    url: String,
-    got: Log,
-    _stop: oneshot::Sender<()>,
+/// The raw bodies of the first `n` callbacks, once they arrived.
+async fn bodies(backend: &Receiver, n: usize) -> Vec<String> {
+    backend
+        .wait_count(n)
+        .await
+        .into_iter()
+        .map(|g| g.raw)
+        .collect()
 }
 
-async fn record(State(got): State<Log>, RawQuery(q): RawQuery, body: String) -> axum::Json<Value> {
-    let query = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    got.lock().expect("not poisoned").push((query, body));
-    axum::Json(json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0}))
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let app = axum::Router::new()
-            .route("/im-callback", axum::routing::post(record))
-            .with_state(got.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = rx.await;
-            };
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await;
-        });
-        Self {
-            url: format!("http://{addr}/im-callback"),
-            got,
-            _stop: tx,
-        }
-    }
-
-    fn received(&self) -> Vec<Got> {
-        self.got.lock().expect("not poisoned").clone()
-    }
-
-    /// Waits (bounded, about 5 s) until `n` callbacks arrived; returns their raw bodies.
-    async fn bodies(&self, n: usize) -> Vec<String> {
-        for _ in 0..250 {
-            let got = self.received();
-            if got.len() >= n {
-                return got.into_iter().map(|(_, b)| b).collect();
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("{n} callbacks expected; got {:?}", self.received());
-    }
-
-    /// Waits for the only callback expected so far; asserts it is the only one and that its
-    /// query names the same command as its body.
-    async fn only(&self) -> (String, Value) {
-        let raw = self.bodies(1).await;
-        assert_eq!(raw.len(), 1, "exactly one callback: {raw:?}");
-        let body: Value = serde_json::from_str(&raw[0]).expect("JSON body");
-        let query = &self.received()[0].0;
-        assert_eq!(query["CallbackCommand"], body["CallbackCommand"]);
-        (raw[0].clone(), body)
-    }
+/// Waits for the only callback expected so far; asserts it is the only one and that its query
+/// names the same command as its body.
+async fn only(backend: &Receiver) -> (String, Value) {
+    let got = backend.wait_count(1).await;
+    assert_eq!(
+        got.len(),
+        1,
+        "exactly one callback: {:?}",
+        backend.commands()
+    );
+    assert_eq!(got[0].command(), got[0].body["CallbackCommand"]);
+    (got[0].raw.clone(), got[0].body.clone())
 }
 
 /// Asserts that `raw`'s top-level keys are exactly `keys`, in that order.
@@ -818,7 +765,7 @@ async fn the_key_limit_comes_after_the_custom_field_configuration() {
 
 #[tokio::test]
 async fn info_changed_callback_carries_only_the_changed_profile_fields() {
-    let rx = Receiver::start().await;
+    let rx = Receiver::start(allow()).await;
     let e = start_with(with_callbacks(open_policy(), &rx.url)).await;
     e.group("g", "Public", &[]).await;
     let v = e
@@ -829,7 +776,7 @@ async fn info_changed_callback_carries_only_the_changed_profile_fields() {
         )
         .await;
     assert_eq!(code(&v), 0, "{v}");
-    let (raw, body) = rx.only().await;
+    let (raw, body) = only(&rx).await;
     assert_keys_in_order(
         &raw,
         &[
@@ -852,12 +799,12 @@ async fn info_changed_callback_carries_only_the_changed_profile_fields() {
 
 #[tokio::test]
 async fn info_changed_callback_names_from_account_as_the_operator() {
-    let rx = Receiver::start().await;
+    let rx = Receiver::start(allow()).await;
     let e = start_with(with_callbacks(open_policy(), &rx.url)).await;
     e.group("g", "ChatRoom", &[]).await;
     let body = json!({"GroupId": "g", "Name": "n2", "Notification": "", "From_Account": "peter"});
     assert_eq!(code(&e.call(BASE, body).await), 0);
-    let (_, body) = rx.only().await;
+    let (_, body) = only(&rx).await;
     assert_eq!(body["Operator_Account"], "peter");
     assert_eq!(
         (&body["Name"], &body["Type"]),
@@ -868,7 +815,7 @@ async fn info_changed_callback_names_from_account_as_the_operator() {
 
 #[tokio::test]
 async fn other_fields_unchanged_values_and_rejected_requests_send_no_info_callback() {
-    let rx = Receiver::start().await;
+    let rx = Receiver::start(allow()).await;
     let e = start_with(with_callbacks(open_policy(), &rx.url)).await;
     e.group("g", "Public", &[]).await;
     let quiet = [
@@ -883,7 +830,7 @@ async fn other_fields_unchanged_values_and_rejected_requests_send_no_info_callba
     }
     let sentinel = json!({"GroupId": "g", "Notification": "sentinel"});
     assert_eq!(code(&e.call(BASE, sentinel).await), 0);
-    let (_, body) = rx.only().await;
+    let (_, body) = only(&rx).await;
     assert_eq!(body["Notification"], "sentinel");
     assert!(body.get("Name").is_none(), "{body}");
 }
@@ -1223,7 +1170,7 @@ async fn modify_member_checks_in_the_order_of_spec_15_2() {
 
 #[tokio::test]
 async fn member_field_callback_fires_for_role_and_name_card_changes_only() {
-    let rx = Receiver::start().await;
+    let rx = Receiver::start(allow()).await;
     let e = start_with(with_callbacks(open_policy(), &rx.url)).await;
     e.group("g", "Public", &["bob"]).await;
     let quiet = [
@@ -1238,7 +1185,7 @@ async fn member_field_callback_fires_for_role_and_name_card_changes_only() {
     }
     let body = json!({"GroupId": "g", "Member_Account": "bob", "Role": "Admin", "NameCard": "", "MsgFlag": "AcceptNotNotify"});
     assert_eq!(code(&e.call(MEMBER, body).await), 0);
-    let (raw, body) = rx.only().await;
+    let (raw, body) = only(&rx).await;
     assert_keys_in_order(
         &raw,
         &[
@@ -1261,7 +1208,7 @@ async fn member_field_callback_fires_for_role_and_name_card_changes_only() {
     let card =
         json!({"GroupId": "g", "Member_Account": "bob", "Role": "Admin", "NameCard": "卡片"});
     assert_eq!(code(&e.call(MEMBER, card).await), 0);
-    let raw = rx.bodies(2).await;
+    let raw = bodies(&rx, 2).await;
     let second: Value = serde_json::from_str(&raw[1]).expect("JSON");
     assert_eq!(second["NameCard"], "卡片");
     assert!(
@@ -1457,7 +1404,7 @@ async fn change_owner_checks_in_the_order_of_spec_16_2() {
 
 #[tokio::test]
 async fn owner_callback_names_old_and_new_owner_and_the_operator() {
-    let rx = Receiver::start().await;
+    let rx = Receiver::start(allow()).await;
     let e = start_with(with_callbacks(open_policy(), &rx.url)).await;
     e.group("g", "Public", &["bob"]).await;
     let same = json!({"GroupId": "g", "NewOwner_Account": "leckie"});
@@ -1468,7 +1415,7 @@ async fn owner_callback_names_old_and_new_owner_and_the_operator() {
     );
     let body = json!({"GroupId": "g", "NewOwner_Account": "bob", "From_Account": "peter"});
     assert_eq!(code(&e.call(OWNER, body).await), 0);
-    let (raw, body) = rx.only().await;
+    let (raw, body) = only(&rx).await;
     assert_keys_in_order(
         &raw,
         &[
@@ -1491,7 +1438,7 @@ async fn owner_callback_names_old_and_new_owner_and_the_operator() {
 
 #[tokio::test]
 async fn owner_callback_reports_an_empty_old_owner_for_an_ownerless_group() {
-    let rx = Receiver::start().await;
+    let rx = Receiver::start(allow()).await;
     let e = start_with(with_callbacks(open_policy(), &rx.url)).await;
     let v = e
         .emu
@@ -1505,7 +1452,7 @@ async fn owner_callback_reports_an_empty_old_owner_for_an_ownerless_group() {
         ),
         0
     );
-    let (_, body) = rx.only().await;
+    let (_, body) = only(&rx).await;
     assert_eq!(
         (&body["OldOwner_Account"], &body["Operator_Account"]),
         (&json!(""), &json!("admin"))

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};
