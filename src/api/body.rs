@@ -332,7 +332,8 @@ impl<'de> Visitor<'de> for Item {
                 }
             }
         }
-        Ok(first)
+        // In an account list the object itself is the account that is not a string.
+        Ok(self.scalar("an object").or(first))
     }
 }
 
@@ -394,6 +395,12 @@ mod tests {
             (r#"{"MemberToDel_Account": ["a", 1]}"#, Err(60015)),
             (r#"{"Members_Account": [null]}"#, Err(60015)),
             (r#"{"User_Account": ["a", "b"]}"#, Ok(())),
+            (
+                r#"{"MemberToDel_Account": [{"Member_Account": "a"}]}"#,
+                Err(60015),
+            ),
+            (r#"{"Accounts": [{"UserID": "a"}]}"#, Err(60015)),
+            (r#"{"MemberList": [{"Member_Account": "a"}]}"#, Ok(())),
             (r#"{"Other": [1, "x", {"Nested": {"UserID": 5}}]}"#, Ok(())),
             (r#"{"Owner_Accoun\u0074": 5}"#, Err(60015)),
         ];

@@ -995,7 +995,7 @@ async fn malformed_delete_requests_are_10004_or_60015_and_change_nothing() {
         ),
         (
             json!({"GroupId": "g", "MemberToDel_Account": [{"Member_Account": "bob"}]}),
-            10004,
+            60015, // an object where an account belongs (SPEC §1, spec §10.7)
         ),
         (
             json!({"GroupId": "g", "Silence": 2, "MemberToDel_Account": ["bob"]}),

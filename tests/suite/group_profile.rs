@@ -666,7 +666,9 @@ async fn modify_base_info_checks_in_the_order_of_spec_14_2() {
     let locked = json!([{"Key": "Locked", "Value": "v"}]);
     let table = [
         // (body, code, a word the ErrorInfo names)
-        (json!({"GroupId": "", "Name": ""}), 10015, "GroupId"),
+        // Shape before the GroupId's form (spec §10.4), then the form before the lookup.
+        (json!({"GroupId": "", "Name": ""}), 10004, "Name"),
+        (json!({"GroupId": "", "Name": "n"}), 10015, "GroupId"),
         (json!({"GroupId": "missing", "Name": ""}), 10004, "Name"),
         (
             json!({"GroupId": "g", "Name": "", "Introduction": "i".repeat(241)}),
@@ -1371,6 +1373,11 @@ async fn change_owner_checks_in_the_order_of_spec_16_2() {
         (json!({"GroupId": "missing"}), 10004, "NewOwner_Account"),
         (
             json!({"GroupId": "", "NewOwner_Account": ""}),
+            10004,
+            "NewOwner_Account",
+        ),
+        (
+            json!({"GroupId": "", "NewOwner_Account": "bob"}),
             10015,
             "GroupId",
         ),

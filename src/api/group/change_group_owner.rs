@@ -50,7 +50,8 @@ impl VendorCommand for ChangeGroupOwner {
     /// Moves ownership (spec §16.2): shape, lookup, type, membership, `From_Account`, then the
     /// atomic swap and the after-callback. Naming the current owner changes nothing.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let id = group_id(&call, request.GroupId)?;
+        // GroupId first; its form (10015) once the rest of the shape is checked (spec §10.4).
+        let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
         let new_owner =
             call.required(request.NewOwner_Account, "NewOwner_Account", Service::Group)?;
         if new_owner.is_empty() {
@@ -58,6 +59,7 @@ impl VendorCommand for ChangeGroupOwner {
                 "NewOwner_Account must not be empty".into(),
             ));
         }
+        let id = group_id(&call, id)?;
         let now = call.now();
         let done = call.app.update_group(&id, |g| {
             check(g, &new_owner)?;

@@ -131,11 +131,13 @@ fn remove(g: &mut Group, accounts: &[String], now: u64) -> Result<Vec<String>, V
         .filter(|a| g.members.remove(a).is_some())
         .cloned()
         .collect();
-    if g.owner.as_ref().is_some_and(|o| removed.contains(o)) {
-        g.owner = None;
-    }
     if !removed.is_empty() {
         g.members_changed(now);
+    }
+    if g.owner.as_ref().is_some_and(|o| removed.contains(o)) {
+        // The owner changed (to none): a profile change too (spec §10.6).
+        g.owner = None;
+        g.profile_changed(now);
     }
     Ok(removed)
 }
@@ -184,7 +186,9 @@ mod tests {
                     assert_eq!(g.members.len(), 3 - removed.len());
                     let moved = if removed.is_empty() { 1 } else { 9 };
                     assert_eq!(g.last_info_time, moved, "{kind} {accounts:?}");
-                    assert_eq!(g.info_seq, before.info_seq);
+                    // Only removing the owner is a profile change (spec §10.6).
+                    let owner_left = removed.contains(&"owner");
+                    assert_eq!(g.info_seq, before.info_seq + u64::from(owner_left));
                 }
                 Err(code) => {
                     assert_eq!(got.map_err(|e| e.code()), Err(*code), "{kind} {accounts:?}");

@@ -66,7 +66,13 @@ impl VendorCommand for GetRoleInGroup {
                 UserIdList: accounts
                     .into_iter()
                     .map(|a| Entry {
-                        Role: g.members.get(&a).map_or("NotMember", |m| m.role.as_str()),
+                        // Spec §18: an account that is not imported reads NotMember, even
+                        // when account_delete left it in the member list.
+                        Role: g
+                            .members
+                            .get(&a)
+                            .filter(|_| call.is_imported(&a))
+                            .map_or("NotMember", |m| m.role.as_str()),
                         Member_Account: a,
                     })
                     .collect(),

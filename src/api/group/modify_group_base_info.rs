@@ -94,8 +94,10 @@ impl VendorCommand for ModifyGroupBaseInfo {
     /// Changes the group's profile (spec §14.2): shape, lookup, type rules, custom fields,
     /// operator, sensitive words, then one atomic write and the after-callback.
     async fn handle(call: Call, mut request: Request) -> Result<Response, VendorError> {
-        let id = group_id(&call, request.GroupId.take())?;
+        // GroupId first; its form (10015) once the rest of the shape is checked (spec §10.4).
+        let id = Some(call.required(request.GroupId.take(), "GroupId", Service::Group)?);
         let change = parse(request, call.emu.rules)?;
+        let id = group_id(&call, id)?;
         let (rules, policy, now) = (call.emu.rules, call.app.policy(), call.now());
         let (changed, group_type, op) = call.app.update_group(&id, |g| {
             let plan = plan(g, &change, rules, policy)?;

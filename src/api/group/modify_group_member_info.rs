@@ -72,13 +72,15 @@ impl VendorCommand for ModifyGroupMemberInfo {
     /// Changes one member (spec §15.2): shape, lookup, type, membership, role rules, Private
     /// mute, custom fields, then one atomic write and the after-callback.
     async fn handle(call: Call, mut request: Request) -> Result<Response, VendorError> {
-        let id = group_id(&call, request.GroupId.take())?;
+        // GroupId first; its form (10015) once the rest of the shape is checked (spec §10.4).
+        let id = Some(call.required(request.GroupId.take(), "GroupId", Service::Group)?);
         let account = call.required(
             request.Member_Account.take(),
             "Member_Account",
             Service::Group,
         )?;
         let change = parse(account, request, call.emu.rules)?;
+        let id = group_id(&call, id)?;
         let (rules, policy, now) = (call.emu.rules, call.app.policy(), call.now());
         let (changed, group_type) = call.app.update_group(&id, |g| {
             let custom = plan(g, &change, rules, policy)?;
