@@ -129,6 +129,43 @@ pub fn missing_in(field: &str, object: &Value) -> String {
     }
 }
 
+/// A field typed only when it is used: the legacy spelling of a renamed field (`ShutUpTime`,
+/// `ShutUpAllMember`) is ignored, whatever it holds, when the current name is sent (spec §11.1),
+/// so its type may only be judged once the current name is known to be absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lazy<T> {
+    raw: Option<Value>,
+    _typed: std::marker::PhantomData<T>,
+}
+
+impl<T> Default for Lazy<T> {
+    fn default() -> Self {
+        Self {
+            raw: None,
+            _typed: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Lazy<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            raw: Option::<Value>::deserialize(d)?,
+            _typed: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<T: DeserializeOwned> Lazy<T> {
+    /// The value typed as `T` (`null` or absent: `None`); `at` names the field in errors.
+    pub fn typed(self, at: &str) -> Result<Option<T>, WireError> {
+        match self.raw {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => from_value(&v, at).map(Some),
+        }
+    }
+}
+
 /// A JSON integer of any size a JSON number can carry as an integer (i64 or u64).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Int(pub i128);

@@ -1729,3 +1729,23 @@ async fn the_accounts_form_still_keeps_an_existing_profile() {
     );
     assert!(exported_account(&emu, "u2").await.is_some());
 }
+
+/// Spec §22.1 and §10.4: the count over the cap (10005) comes before each item's form.
+#[tokio::test]
+async fn import_member_batch_cap_is_checked_before_the_items_are_typed() {
+    let emu = crate::common::Emu::start().await;
+    let v = emu
+        .create_group(serde_json::json!({"GroupId": "g", "Type": "Public", "Name": "g"}))
+        .await;
+    assert_eq!(crate::common::code(&v), 0, "{v}");
+    let items: Vec<serde_json::Value> = (0..301)
+        .map(|i| serde_json::json!({"Member_Account": format!("u{i}"), "JoinTime": "x"}))
+        .collect();
+    let v = emu
+        .call(
+            "group_open_http_svc/import_group_member",
+            serde_json::json!({"GroupId": "g", "MemberList": items}),
+        )
+        .await;
+    assert_eq!(crate::common::code(&v), 10005, "{v}");
+}

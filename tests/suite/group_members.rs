@@ -1405,3 +1405,20 @@ async fn concurrent_adds_of_one_account_give_exactly_one_result_1() {
     assert_eq!(got, want);
     assert_eq!(emu.group_info("g").await["MemberNum"], 2);
 }
+
+/// Spec §12.2 step 2: the count over the cap (10005) comes before each item's form.
+#[tokio::test]
+async fn the_batch_cap_is_checked_before_the_items_are_typed() {
+    let emu = emu().await;
+    group(&emu, "g", "Public", &[], None).await;
+    let strings: Vec<Value> = (0..501).map(|i| json!(format!("u{i}"))).collect();
+    let v = emu
+        .call(ADD, json!({"GroupId": "g", "MemberList": strings}))
+        .await;
+    assert_eq!(code(&v), 10005, "{v}");
+    let v = emu
+        .call(ADD, json!({"GroupId": "g", "MemberList": ["bob"]}))
+        .await;
+    assert_eq!(code(&v), 10004, "{v}");
+    assert!(info(&v).contains("MemberList[0] must be an object"), "{v}");
+}

@@ -35,8 +35,8 @@ pub struct Request {
     GroupId: Option<String>,
     /// 0 (tips to the group, the default) or 1 (no tips); the emulator sends no tips either way.
     Silence: Option<Int>,
-    /// The accounts to add.
-    MemberList: Option<Vec<Item>>,
+    /// The accounts to add; each item is typed after the count checks (spec §12.2 step 2).
+    MemberList: Option<Vec<serde_json::Value>>,
 }
 
 /// One `MemberList` item; other keys are ignored.
@@ -130,7 +130,7 @@ fn check_silence(silence: Option<Int>) -> Result<(), VendorError> {
 /// The distinct accounts of `MemberList`, in first-seen order (spec §12.2 step 2): required and
 /// not empty (10004), at most the app's batch cap (10005), each item with a non-empty
 /// `Member_Account` (10004).
-fn accounts(call: &Call, list: Option<Vec<Item>>) -> Result<Vec<String>, VendorError> {
+fn accounts(call: &Call, list: Option<Vec<serde_json::Value>>) -> Result<Vec<String>, VendorError> {
     let list = call.required(list, "MemberList", Service::Group)?;
     if list.is_empty() {
         return Err(VendorError::InvalidParameter(
@@ -145,18 +145,21 @@ fn accounts(call: &Call, list: Option<Vec<Item>>) -> Result<Vec<String>, VendorE
         });
     }
     let mut out: Vec<String> = Vec::with_capacity(list.len());
-    for (i, item) in list.into_iter().enumerate() {
+    let mut seen = rustc_hash::FxHashSet::default();
+    for (i, raw) in list.iter().enumerate() {
+        let at = format!("MemberList[{i}]");
+        let item: Item =
+            wire::from_value(raw, &at).map_err(|e| VendorError::InvalidParameter(e.to_string()))?;
         let account = item.Member_Account.ok_or_else(|| {
-            let tree: serde_json::Value = serde_json::from_slice(&call.body).unwrap_or_default();
-            let msg = wire::missing_in("Member_Account", &tree["MemberList"][i]);
-            VendorError::InvalidParameter(format!("MemberList[{i}].{msg}"))
+            let msg = wire::missing_in("Member_Account", raw);
+            VendorError::InvalidParameter(format!("{at}.{msg}"))
         })?;
         if account.is_empty() {
             return Err(VendorError::InvalidParameter(format!(
-                "MemberList[{i}].Member_Account is empty; it must name an account"
+                "{at}.Member_Account is empty; it must name an account"
             )));
         }
-        if !out.contains(&account) {
+        if seen.insert(account.clone()) {
             out.push(account);
         }
     }

@@ -9,7 +9,7 @@ use super::{allow_types, ensure_imported, group_id};
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
 use crate::domain::group::GroupType;
-use crate::domain::wire::{self, Int};
+use crate::domain::wire::{self, Int, Lazy};
 use crate::error::VendorError;
 
 /// `forbid_send_msg` (spec §19).
@@ -31,7 +31,8 @@ pub struct Request {
     /// Seconds of mute from now; 0 unmutes, 4294967295 is for ever.
     MuteTime: Option<Int>,
     /// The pre-2022 name of `MuteTime` (spec §11.1); `MuteTime` wins when both are sent.
-    ShutUpTime: Option<Int>,
+    #[serde(default)]
+    ShutUpTime: Lazy<Int>,
     /// A topic of a topic community; topics are not emulated.
     TopicId: Option<String>,
 }
@@ -62,7 +63,13 @@ impl VendorCommand for ForbidSendMsg {
         }
         let seconds = mute_time(
             &call,
-            request.MuteTime.or(request.ShutUpTime),
+            match request.MuteTime {
+                Some(t) => Some(t),
+                None => request
+                    .ShutUpTime
+                    .typed("ShutUpTime")
+                    .map_err(|e| VendorError::InvalidParameter(e.to_string()))?,
+            },
             rules.mute_time_max,
         )?;
         no_topic(request.TopicId)?;

@@ -26,8 +26,9 @@ const HUGE: &[GroupType] = &[GroupType::AVChatRoom, GroupType::BChatRoom];
 pub struct Request {
     /// The group.
     GroupId: Option<String>,
-    /// The members, 1 to the batch cap (10005 beyond).
-    MemberList: Option<Vec<Item>>,
+    /// The members, 1 to the batch cap (10005 beyond); each item is typed after the count
+    /// checks (spec §22.1, §10.4).
+    MemberList: Option<Vec<serde_json::Value>>,
 }
 
 /// One `MemberList` item.
@@ -92,7 +93,10 @@ impl VendorCommand for ImportGroupMember {
 /// The request's shape (spec §22.1): `MemberList` present, 1 to the app's batch cap (10005
 /// beyond), each item with a non-empty `Member_Account`, `Role` only `Admin`, `UnreadMsgNum`
 /// not negative.
-fn check_items(call: &Call, list: Option<Vec<Item>>) -> Result<Vec<Import>, VendorError> {
+fn check_items(
+    call: &Call,
+    list: Option<Vec<serde_json::Value>>,
+) -> Result<Vec<Import>, VendorError> {
     let list = call.required(list, "MemberList", Service::Group)?;
     if list.is_empty() {
         return Err(invalid(
@@ -106,10 +110,12 @@ fn check_items(call: &Call, list: Option<Vec<Item>>) -> Result<Vec<Import>, Vend
             max,
         });
     }
-    list.into_iter().enumerate().map(check_item).collect()
+    list.iter().enumerate().map(check_item).collect()
 }
 
-fn check_item((i, item): (usize, Item)) -> Result<Import, VendorError> {
+fn check_item((i, raw): (usize, &serde_json::Value)) -> Result<Import, VendorError> {
+    let item: Item = crate::domain::wire::from_value(raw, &format!("MemberList[{i}]"))
+        .map_err(|e| invalid(e.to_string()))?;
     let account = match item.Member_Account {
         Some(a) if !a.is_empty() => a,
         _ => {

@@ -19,7 +19,7 @@ use crate::apps::{AppPolicy, FieldPolicy};
 use crate::callback::events::{AFTER_GROUP_INFO_CHANGED, AfterGroupInfoChanged};
 use crate::domain::custom_data::{self, CustomEntry, CustomItem, CustomKind, Writer};
 use crate::domain::group::{ApplyJoinOption, Group, GroupType, InviteJoinOption, Switch};
-use crate::domain::wire::Int;
+use crate::domain::wire::{Int, Lazy};
 use crate::error::VendorError;
 use crate::rules::RulesProfile;
 
@@ -53,7 +53,8 @@ pub struct Request {
     /// Mute everyone: `On` / `Off`.
     MuteAllMember: Option<String>,
     /// The legacy name of `MuteAllMember` (spec §11.1); the current name wins.
-    ShutUpAllMember: Option<String>,
+    #[serde(default)]
+    ShutUpAllMember: Lazy<String>,
     /// Custom fields to set; `Value: ""` deletes a key.
     AppDefinedData: Option<Vec<CustomItem>>,
     /// The operator the callback reports (must be imported).
@@ -176,7 +177,12 @@ fn parse(r: Request, rules: &RulesProfile) -> Result<Change, VendorError> {
     )?;
     let (mute_field, mute) = match r.MuteAllMember {
         Some(v) => ("MuteAllMember", Some(v)),
-        None => ("ShutUpAllMember", r.ShutUpAllMember),
+        None => (
+            "ShutUpAllMember",
+            r.ShutUpAllMember
+                .typed("ShutUpAllMember")
+                .map_err(|e| VendorError::InvalidParameter(e.to_string()))?,
+        ),
     };
     let mute_all = spelling(
         mute_field,
@@ -425,6 +431,8 @@ mod tests {
             (json!({"MuteAllMember": "on"}), Err(10004)),
             (json!({"ShutUpAllMember": "Off"}), Ok(())),
             (json!({"ShutUpAllMember": "Yes"}), Err(10004)),
+            (json!({"ShutUpAllMember": 1}), Err(10004)),
+            (json!({"MuteAllMember": "On", "ShutUpAllMember": 1}), Ok(())),
             (json!({"HistoryMsgBeforeJoin": "On"}), Ok(())),
             (json!({"HistoryMsgBeforeJoin": "true"}), Err(10004)),
             (

@@ -16,7 +16,7 @@ use crate::apps::{AppPolicy, FieldPolicy};
 use crate::callback::events::{AFTER_MEMBER_FIELD_CHANGED, AfterMemberFieldChanged};
 use crate::domain::custom_data::{self, CustomEntry, CustomItem, CustomKind, Writer};
 use crate::domain::group::{Group, GroupType, MsgFlag, Role};
-use crate::domain::wire::Int;
+use crate::domain::wire::{Int, Lazy};
 use crate::error::VendorError;
 use crate::rules::RulesProfile;
 
@@ -48,7 +48,8 @@ pub struct Request {
     /// Seconds of mute from now; 0 unmutes.
     MuteTime: Option<Int>,
     /// The legacy name of `MuteTime` (spec §11.1); the current name wins.
-    ShutUpTime: Option<Int>,
+    #[serde(default)]
+    ShutUpTime: Lazy<Int>,
 }
 
 /// A request that passed every rule of spec §15.1 that needs no state; only [`parse`] makes one.
@@ -152,7 +153,12 @@ fn parse(account: String, r: Request, rules: &RulesProfile) -> Result<Change, Ve
     };
     let (mute_field, mute) = match r.MuteTime {
         Some(v) => ("MuteTime", Some(v)),
-        None => ("ShutUpTime", r.ShutUpTime),
+        None => (
+            "ShutUpTime",
+            r.ShutUpTime
+                .typed("ShutUpTime")
+                .map_err(|e| VendorError::InvalidParameter(e.to_string()))?,
+        ),
     };
     let mute_time = match mute.map(|n| n.0) {
         None => None,
@@ -341,6 +347,8 @@ mod tests {
             (json!({"MuteTime": -1}), Err(10004)),
             (json!({"ShutUpTime": max + 1}), Err(10004)),
             (json!({"MuteTime": 60, "ShutUpTime": -1}), Ok(())),
+            (json!({"MuteTime": 60, "ShutUpTime": "x"}), Ok(())),
+            (json!({"ShutUpTime": "x"}), Err(10004)),
             (
                 json!({"AppMemberDefinedData": [{"Key": "k", "Value": "v".repeat(64)}]}),
                 Ok(()),
