@@ -82,13 +82,23 @@ fn import_ids(call: &Call, ids: &Value) -> Result<Vec<String>, VendorError> {
 }
 
 /// The `AccountList` form: each item with a valid `UserID` imported or updated, in order (a
-/// repeated UserID is imported, then updated); an item whose `UserID` is missing, empty or
-/// too long is listed in `FailAccounts` as sent ("" when missing).
+/// repeated UserID is imported, then updated). An item that breaks a rule is listed in
+/// `FailAccounts` and the others are imported (spec §23.1): a `UserID` missing, empty or too
+/// long, an item that is not an object, or a `Nick`/`FaceUrl` that is not a string; it is
+/// listed by its `UserID` when that is a string, else as "".
 fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
-    let items: Vec<AccountItem> = typed(list, "AccountList")?;
+    let items: Vec<Value> = typed(list, "AccountList")?;
     let items = batch(call, Some(items), "AccountList")?;
     let mut fail = Vec::new();
-    for item in items {
+    for raw in &items {
+        let item = match wire::from_value::<AccountItem>(raw, "AccountList[]") {
+            Ok(item) => item,
+            Err(_) => {
+                let id = raw.get("UserID").and_then(Value::as_str).unwrap_or("");
+                fail.push(id.to_string());
+                continue;
+            }
+        };
         let id = item.UserID.unwrap_or_default();
         if check_user_id(&id, "UserID", call.emu.rules).is_err() {
             fail.push(id);
