@@ -50,16 +50,13 @@ pub struct Config {
     /// Which spelling of renamed read fields answers carry: both (MuteAllMember and
     /// ShutUpAllMember, MuteUntil and ShutUpUntil, plus OnlineMemberNum), current or legacy.
     /// Requests accept both spellings whatever this says.
-    #[arg(
-        long,
-        env = "TIM_EMULATOR_FIELD_NAMES",
-        value_enum,
-        default_value = "both"
-    )]
-    pub field_names: FieldNames,
+    /// Default: the config file's top-level `field_names`, else both.
+    #[arg(long, env = "TIM_EMULATOR_FIELD_NAMES", value_enum)]
+    pub field_names: Option<FieldNames>,
 
     /// Private groups start active; by default one stays inactive (hidden from members other
-    /// than the owner in get_joined_group_list) until its first message.
+    /// than the owner in get_joined_group_list) until its first message. The config file's
+    /// top-level `private_groups_start_active = true` does the same.
     #[arg(long, env = "TIM_EMULATOR_PRIVATE_GROUPS_START_ACTIVE", value_parser = clap::builder::BoolishValueParser::new())]
     pub private_groups_start_active: bool,
 
@@ -254,13 +251,14 @@ impl Config {
             )
         })?;
         let limits = self.limits(rules);
-        let mut apps = match &self.config {
+        let (mut apps, file) = match &self.config {
             Some(path) => {
                 let map = crate::config_file::load(path, limits, self.no_limits)
                     .map_err(|e| e.to_string())?;
-                Apps::configured(map, limits)
+                let file = crate::config_file::load_settings(path).map_err(|e| e.to_string())?;
+                (Apps::configured(map, limits), file)
             }
-            None => Apps::zero_config(limits),
+            None => (Apps::zero_config(limits), Default::default()),
         };
         apps.set_zero_config_callback(self.callback()?);
         Ok(Settings {
@@ -270,8 +268,9 @@ impl Config {
             auto_import_accounts: self.auto_import_accounts,
             journal_size: self.journal_size,
             clock: self.clock(),
-            field_names: self.field_names,
-            private_groups_start_active: self.private_groups_start_active,
+            field_names: self.field_names.or(file.field_names).unwrap_or_default(),
+            private_groups_start_active: self.private_groups_start_active
+                || file.private_groups_start_active.unwrap_or(false),
         })
     }
 

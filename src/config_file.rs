@@ -14,6 +14,7 @@ use crate::apps::{
     AppPolicy, CallbackConfig, FieldPerm, FieldPolicy, LimitOverrides, Limits, ZERO_CONFIG_ADMINS,
 };
 use crate::callback::events::ALL_EVENTS;
+use crate::emulator::FieldNames;
 
 /// The default wait for the before-create callback.
 pub const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 2000;
@@ -23,6 +24,38 @@ pub const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 2000;
 struct FileDoc {
     #[serde(default)]
     apps: Vec<AppDoc>,
+    /// Top-level settings (spec §25); the flags of the same name win when given.
+    field_names: Option<FieldNames>,
+    private_groups_start_active: Option<bool>,
+}
+
+/// The top-level settings of a config file (spec §25): each `None` when the file leaves it out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileSettings {
+    /// `field_names = "both" | "current" | "legacy"`.
+    pub field_names: Option<FieldNames>,
+    /// `private_groups_start_active = true | false`.
+    pub private_groups_start_active: Option<bool>,
+}
+
+/// The top-level settings of config text (the apps are read by [`parse`]).
+pub fn settings(text: &str) -> Result<FileSettings, String> {
+    let doc: FileDoc = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    Ok(FileSettings {
+        field_names: doc.field_names,
+        private_groups_start_active: doc.private_groups_start_active,
+    })
+}
+
+/// The top-level settings of the file at `path` (see [`settings`]).
+pub fn load_settings(path: &Path) -> Result<FileSettings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "config file {}: cannot be read: {e}",
+            path.display()
+        ))
+    })?;
+    settings(&text).map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -312,6 +345,17 @@ mod tests {
             None,
             "no custom fields configured means none accepted"
         );
+    }
+
+    #[test]
+    fn top_level_settings_are_read_and_checked() {
+        let s = settings("field_names = \"legacy\"\nprivate_groups_start_active = true\n")
+            .expect("valid");
+        assert_eq!(s.field_names, Some(FieldNames::Legacy));
+        assert_eq!(s.private_groups_start_active, Some(true));
+        assert_eq!(settings("").expect("empty"), FileSettings::default());
+        let e = settings("field_names = \"loud\"\n").expect_err("unknown value");
+        assert!(e.contains("field_names") || e.contains("loud"), "{e}");
     }
 
     #[test]

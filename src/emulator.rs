@@ -34,7 +34,8 @@ pub struct Settings {
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
 /// `ShutUpAllMember`, `MuteUntil` / `ShutUpUntil`. Requests accept both whatever this says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FieldNames {
     /// Both spellings with the same value, and `OnlineMemberNum: 0` (the default).
     #[default]
