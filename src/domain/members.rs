@@ -2,8 +2,9 @@
 //! that cost in proportion to the accounts they touch, not to the group's size.
 //!
 //! Members live in a vector of slots (a removed member leaves an empty slot, swept out once the
-//! empty slots outnumber the members), and a hash table maps an account to its slot without
-//! storing the account a second time. While the store has tracking on (inside
+//! empty slots outnumber the members). Past [`SMALL`] slots a hash table maps an account to its
+//! slot without storing the account a second time; below that a scan is cheaper than the
+//! table's allocation, which most groups (a handful of members) never pay. While the store has tracking on (inside
 //! `update_group`), every join and leave is recorded so the member → groups index can follow.
 
 use hashbrown::HashTable;
@@ -21,6 +22,9 @@ pub enum MemberChange {
     /// The account stopped being a member.
     Left(String),
 }
+
+/// Slots a group holds before its members get a hash index.
+const SMALL: usize = 8;
 
 /// The members of a group, in join order.
 #[derive(Clone, Default)]
@@ -46,8 +50,17 @@ impl Members {
         self.live == 0
     }
 
+    fn indexed(&self) -> bool {
+        self.slots.len() > SMALL
+    }
+
     fn slot_of(&self, account: &str) -> Option<usize> {
         let slots = &self.slots;
+        if !self.indexed() {
+            return slots
+                .iter()
+                .position(|m| m.as_ref().is_some_and(|m| m.account() == account));
+        }
         self.table
             .find(hash(account), |&i| {
                 slots[i].as_ref().is_some_and(|m| m.account() == account)
@@ -76,36 +89,38 @@ impl Members {
         if self.contains(member.account()) {
             return false;
         }
-        let i = self.slots.len();
-        let slots = &self.slots;
-        let h = hash(member.account());
         if let Some(c) = &mut self.changes {
             c.push(MemberChange::Joined(member.account().to_string()));
         }
-        self.table.insert_unique(h, i, |&j| {
-            slots[j].as_ref().map_or(0, |m| hash(m.account()))
-        });
         self.slots.push(Some(member));
         self.live += 1;
+        let i = self.slots.len() - 1;
+        if i == SMALL {
+            self.reindex(); // the first slot past SMALL: index them all
+        } else if self.indexed() {
+            let slots = &self.slots;
+            let h = slots[i].as_ref().map_or(0, |m| hash(m.account()));
+            self.table.insert_unique(h, i, |&j| {
+                slots[j].as_ref().map_or(0, |m| hash(m.account()))
+            });
+        }
         true
     }
 
     /// Removes `account` and returns its member entry.
     pub fn remove(&mut self, account: &str) -> Option<Member> {
-        let slots = &self.slots;
-        let entry = self
-            .table
-            .find_entry(hash(account), |&i| {
-                slots[i].as_ref().is_some_and(|m| m.account() == account)
-            })
-            .ok()?;
-        let (i, _) = entry.remove();
+        let i = self.slot_of(account)?;
+        if self.indexed()
+            && let Ok(entry) = self.table.find_entry(hash(account), |&j| j == i)
+        {
+            entry.remove();
+        }
         let member = self.slots[i].take()?;
         self.live -= 1;
         if let Some(c) = &mut self.changes {
             c.push(MemberChange::Left(account.to_string()));
         }
-        if self.slots.len() - self.live > self.live.max(8) {
+        if self.slots.len() - self.live > self.live.max(SMALL) {
             self.compact();
         }
         Some(member)
@@ -114,11 +129,20 @@ impl Members {
     /// Sweeps out empty slots (amortized: runs after as many removals as there are members).
     fn compact(&mut self) {
         self.slots.retain(Option::is_some);
+        self.reindex();
+    }
+
+    /// Rebuilds the hash index from the slots (none while the group is small).
+    fn reindex(&mut self) {
         self.table.clear();
+        if !self.indexed() {
+            self.table.shrink_to(0, |_| 0);
+            return;
+        }
         let slots = &self.slots;
         for (i, m) in slots.iter().enumerate() {
-            let h = m.as_ref().map_or(0, |m| hash(m.account()));
-            self.table.insert_unique(h, i, |&j| {
+            let Some(m) = m else { continue };
+            self.table.insert_unique(hash(m.account()), i, |&j| {
                 slots[j].as_ref().map_or(0, |m| hash(m.account()))
             });
         }
@@ -213,6 +237,27 @@ mod tests {
         assert!(ms.contains("u99") && !ms.contains("u98"));
         assert!(ms.push(m("u1")), "a removed account may join again");
         assert_eq!(accounts(&ms).last(), Some(&"u1"));
+    }
+
+    #[test]
+    fn small_and_indexed_lists_answer_alike_across_the_threshold() {
+        let mut ms = Members::default();
+        for i in 0..30 {
+            assert!(ms.push(m(&format!("u{i}"))));
+            for j in 0..=i {
+                assert!(ms.contains(&format!("u{j}")), "{i} {j}");
+            }
+            assert!(!ms.push(m(&format!("u{i}"))), "no repeat at {i}");
+        }
+        for i in (0..30).rev() {
+            assert!(ms.remove(&format!("u{i}")).is_some(), "{i}");
+            assert!(!ms.contains(&format!("u{i}")));
+            assert_eq!(ms.len(), i);
+            for j in 0..i {
+                assert!(ms.get(&format!("u{j}")).is_some(), "{i} {j}");
+            }
+        }
+        assert!(ms.is_empty());
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct WireError {
 /// into `T`, without building a JSON tree first. A key given twice counts once, the last value
 /// winning as in a JSON tree (the rare body that repeats a key takes the slower tree route).
 pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, WireError> {
+    // The path tracker copies every key it passes; a well-formed body needs no path, so it is
+    // only paid for on the (rare) failing request, by reading the body again.
+    if let Ok(request) = serde_json::from_slice(body) {
+        return Ok(request);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).or_else(|e| {
         if e.inner().to_string().starts_with("duplicate field") {
