@@ -116,15 +116,27 @@ struct Trace {
 /// journals it. At `debug` the request runs in a `request` span (sequential id, method, path);
 /// at the default level no span is built.
 ///
-/// The work runs in its own task, so a request completes (and is journaled, and its callbacks
-/// go out) even when the client gives up waiting: the real service keeps working too. A panic
-/// in a handler answers 10002 naming the request id, is logged at error level, and the
-/// emulator keeps serving.
+/// A request completes (and is journaled, and its callbacks go out) even when the client gives
+/// up waiting: the real service keeps working too. Most requests finish in their first poll,
+/// which no disconnect can interrupt; one that has to wait (a body still arriving, a
+/// before-callback, an injected delay) is handed to a task of its own, which the connection
+/// going away does not cancel. (Spawning every request cost about a fifth of create_group's
+/// throughput.) A panic in a handler answers 10002 naming the request id, is logged at error
+/// level, and the emulator keeps serving.
 pub async fn vendor(State(emu): State<Shared>, req: Request) -> Response {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     let span = request_span(&req, id);
-    match tokio::spawn(handle(emu, req, id).instrument(span)).await {
+    let mut work = Box::pin(handle(emu, req, id).instrument(span));
+    // A first poll with a waker that does nothing: whatever the work waits on is registered
+    // again, with the task's own waker, when the spawned task polls it.
+    let first = work
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    if let std::task::Poll::Ready(resp) = first {
+        return resp;
+    }
+    match tokio::spawn(work).await {
         Ok(resp) => resp,
         Err(e) => {
             tracing::error!(request_id = id, error = %e, "vendor request task failed");

@@ -32,7 +32,10 @@ pub struct AppState {
     /// Member → the IDs of the groups they belong to. Changed only while the group's own shard
     /// lock is held (group lock, then index lock; never the other way), so it always follows
     /// the groups.
-    joined: DashMap<String, FxHashSet<String>, FxBuildHasher>,
+    joined: DashMap<String, FxHashSet<u64>, FxBuildHasher>,
+    /// Group creation order (`Group::seq`) → GroupId, for reading the index: the index keeps the
+    /// 8-byte `seq` per membership instead of a copy of the ID.
+    ids_by_seq: DashMap<u64, String, FxBuildHasher>,
     next_id: AtomicU64,
     next_seq: AtomicU64,
     daily: DailyCounter,
@@ -94,6 +97,11 @@ impl AppState {
             accounts: sharded_map(),
             groups: sharded_map(),
             joined: sharded_map(),
+            ids_by_seq: DashMap::with_capacity_and_hasher_and_shard_amount(
+                0,
+                FxBuildHasher,
+                SHARDS,
+            ),
             next_id: AtomicU64::new(0),
             next_seq: AtomicU64::new(1),
             daily: DailyCounter::default(),
@@ -341,33 +349,32 @@ impl AppState {
         mut group: Box<Group>,
     ) -> String {
         group.id = slot.key().clone();
+        self.ids_by_seq.insert(group.seq, group.id.clone());
         for m in group.members.iter() {
-            self.index_join(m.account(), &group.id);
+            self.index_join(m.account(), group.seq);
         }
         slot.insert(group).id.clone()
     }
 
-    fn index_join(&self, account: &str, group_id: &str) {
+    fn index_join(&self, account: &str, seq: u64) {
         match self.joined.get_mut(account) {
-            Some(mut ids) => {
-                ids.insert(group_id.to_string());
+            Some(mut seqs) => {
+                seqs.insert(seq);
             }
             None => {
                 self.joined
                     .entry(account.to_string())
                     .or_default()
-                    .insert(group_id.to_string());
+                    .insert(seq);
             }
         }
     }
 
-    fn index_leave(&self, account: &str, group_id: &str) {
-        if let Entry::Occupied(mut e) = self.joined.entry(account.to_string()) {
-            e.get_mut().remove(group_id);
-            if e.get().is_empty() {
-                e.remove();
-            }
+    fn index_leave(&self, account: &str, seq: u64) {
+        if let Some(mut seqs) = self.joined.get_mut(account) {
+            seqs.remove(&seq);
         }
+        self.joined.remove_if(account, |_, seqs| seqs.is_empty());
     }
 
     /// Runs `f` on the group `id` and keeps the member index in step with any joins and leaves
@@ -385,10 +392,11 @@ impl AppState {
             .ok_or_else(|| VendorError::GroupNotFound(id.to_string()))?;
         group.members.track();
         let result = f(&mut group);
+        let seq = group.seq;
         for change in group.members.take_changes() {
             match change {
-                MemberChange::Joined(a) => self.index_join(&a, id),
-                MemberChange::Left(a) => self.index_leave(&a, id),
+                MemberChange::Joined(a) => self.index_join(&a, seq),
+                MemberChange::Left(a) => self.index_leave(&a, seq),
             }
         }
         result
@@ -396,10 +404,14 @@ impl AppState {
 
     /// The IDs of the groups `account` belongs to (any order), read from the member index.
     pub fn joined_groups(&self, account: &str) -> Vec<String> {
-        self.joined
+        let seqs: Vec<u64> = self
+            .joined
             .get(account)
-            .map(|ids| ids.iter().cloned().collect())
-            .unwrap_or_default()
+            .map(|seqs| seqs.iter().copied().collect())
+            .unwrap_or_default();
+        seqs.iter()
+            .filter_map(|seq| self.ids_by_seq.get(seq).map(|id| id.clone()))
+            .collect()
     }
 
     /// Stores a complete group as it is (state import); 10021 when the ID is taken.
@@ -428,9 +440,11 @@ impl AppState {
         let Entry::Occupied(slot) = self.groups.entry(id.to_string()) else {
             return None;
         };
+        let seq = slot.get().seq;
         for m in slot.get().members.iter() {
-            self.index_leave(m.account(), id);
+            self.index_leave(m.account(), seq);
         }
+        self.ids_by_seq.remove(&seq);
         let (_, group) = slot.remove_entry();
         if group.is_bchatroom() {
             self.bchatrooms.fetch_sub(1, Ordering::AcqRel);
