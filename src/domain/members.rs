@@ -2,7 +2,7 @@
 //! that cost in proportion to the accounts they touch, not to the group's size.
 //!
 //! Members live in a vector of slots (a removed member leaves an empty slot, swept out once the
-//! empty slots outnumber the members). Past [`SMALL`] slots a hash table maps an account to its
+//! empty slots outnumber the members). Past eight slots a hash table maps an account to its
 //! slot without storing the account a second time; below that a scan is cheaper than the
 //! table's allocation, which most groups (a handful of members) never pay. While the store has tracking on (inside
 //! `update_group`), every join and leave is recorded so the member → groups index can follow.
