@@ -60,6 +60,10 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_PRIVATE_GROUPS_START_ACTIVE", value_parser = clap::builder::BoolishValueParser::new())]
     pub private_groups_start_active: bool,
 
+    /// Require `Authorization: Bearer <token>` on every /_emulator/ endpoint but health.
+    #[arg(long, env = "TIM_EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
     /// Accept any account as imported (skips the 10004 "not imported" checks).
     #[arg(long, env = "TIM_EMULATOR_AUTO_IMPORT_ACCOUNTS", value_parser = clap::builder::BoolishValueParser::new())]
     pub auto_import_accounts: bool,
@@ -271,6 +275,7 @@ impl Config {
             field_names: self.field_names.or(file.field_names).unwrap_or_default(),
             private_groups_start_active: self.private_groups_start_active
                 || file.private_groups_start_active.unwrap_or(false),
+            admin_token: self.admin_token.clone(),
         })
     }
 

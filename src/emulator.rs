@@ -30,6 +30,8 @@ pub struct Settings {
     pub field_names: FieldNames,
     /// Private groups start active instead of waiting for their first message (spec §17.4).
     pub private_groups_start_active: bool,
+    /// When set, every control-plane endpoint but health needs `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
 }
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
@@ -71,6 +73,7 @@ impl Settings {
             journal_size: journal::DEFAULT_CAPACITY,
             field_names: FieldNames::Both,
             private_groups_start_active: false,
+            admin_token: None,
         }
     }
 }
@@ -90,6 +93,10 @@ pub struct Emulator {
     pub field_names: FieldNames,
     /// Private groups start active.
     pub private_groups_start_active: bool,
+    /// The control plane's bearer token, if one is required.
+    pub admin_token: Option<String>,
+    /// The address `serve` listens on, once it does (for the control plane's Host check).
+    listening: std::sync::OnceLock<std::net::SocketAddr>,
     /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
     /// journal times all read it.
     pub clock: Clock,
@@ -116,12 +123,24 @@ impl Emulator {
             auto_import_accounts: settings.auto_import_accounts,
             field_names: settings.field_names,
             private_groups_start_active: settings.private_groups_start_active,
+            admin_token: settings.admin_token.filter(|t| !t.is_empty()),
+            listening: std::sync::OnceLock::new(),
             callbacks: Callbacks::new(settings.clock.clone()),
             clock: settings.clock,
             journal: Journal::new(settings.journal_size),
             faults: Faults::default(),
             started: Instant::now(),
         })
+    }
+
+    /// Records the address the emulator serves on (set once, by [`crate::serve`]).
+    pub fn set_listening(&self, addr: std::net::SocketAddr) {
+        let _ = self.listening.set(addr);
+    }
+
+    /// Whether the emulator listens on a loopback address only.
+    pub fn listens_on_loopback(&self) -> bool {
+        self.listening.get().is_some_and(|a| a.ip().is_loopback())
     }
 
     /// Seconds since the emulator was built.

@@ -19,7 +19,7 @@ use crate::emulator::Shared;
 /// any other path in the vendor envelope.
 pub fn router(state: Shared) -> Router {
     Router::new()
-        .merge(emulator::router())
+        .merge(emulator::router(state.clone()))
         .fallback(common::fallback)
         .with_state(state)
 }

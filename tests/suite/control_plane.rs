@@ -463,3 +463,107 @@ async fn malformed_control_requests_answer_json_errors_and_change_nothing() {
     let (_, list) = control(&emu, Method::GET, "/_emulator/faults", "").await;
     assert_eq!(list["faults"], json!([]));
 }
+
+/// Issue 11 D: a web page's cross-site request (a foreign `Origin`) is refused, and changes
+/// nothing; the emulator's own origin is served.
+#[tokio::test]
+async fn a_foreign_origin_is_refused_by_the_control_plane() {
+    let emu = Emu::start().await;
+    let made = emu
+        .create_group(json!({"GroupId": "keep", "Type": "Public", "Name": "k"}))
+        .await;
+    assert_eq!(code(&made), 0, "{made}");
+    let reset = |origin: String| {
+        emu.http
+            .post(format!("{}/_emulator/reset", emu.base()))
+            .header("origin", origin)
+            .send()
+    };
+    let r = reset("http://evil.example".into()).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["error"].as_str().is_some_and(|e| e.contains("Origin")),
+        "{v}"
+    );
+    assert!(
+        emu.group_exists("keep").await,
+        "the refused reset changed nothing"
+    );
+    let r = reset("null".into()).await.unwrap();
+    assert_eq!(r.status(), 403, "an opaque origin is foreign too");
+    let r = reset(format!("http://{}", emu.addr)).await.unwrap();
+    assert_eq!(r.status(), 200, "the emulator's own origin");
+}
+
+/// Issue 11 D: on loopback, a request addressed to another host name (DNS rebinding) cannot
+/// read the control plane; the vendor API does not route on Host and still answers.
+#[tokio::test]
+async fn a_foreign_host_cannot_read_the_control_plane_on_loopback() {
+    let emu = Emu::start().await;
+    let raw = emu
+        .raw_http(b"GET /_emulator/state HTTP/1.1\r\nHost: rebind.example:8269\r\nConnection: close\r\n\r\n")
+        .await;
+    assert_eq!(raw.status, 403, "{}", raw.body);
+    assert!(
+        raw.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Host"))
+    );
+    let raw = emu
+        .raw_http(
+            b"GET /_emulator/state HTTP/1.1\r\nHost: localhost:8269\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+    assert_eq!(raw.status, 200, "{}", raw.body);
+    let raw = emu
+        .raw_http(
+            b"GET /_emulator/health HTTP/1.1\r\nHost: rebind.example\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+    assert_eq!(raw.status, 200, "health answers any Host");
+}
+
+/// Issue 11 D: with an admin token every control-plane endpoint but health needs it.
+#[tokio::test]
+async fn an_admin_token_guards_every_control_endpoint_but_health() {
+    let mut s = tim_emulator::Settings::zero_config();
+    s.admin_token = Some("s3cret".into());
+    let emu = Emu::start_with(s).await;
+    let get = |path: &'static str, auth: Option<&'static str>| {
+        let mut r = emu.http.get(format!("{}{path}", emu.base()));
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        r.send()
+    };
+    for path in [
+        "/_emulator/state",
+        "/_emulator/requests",
+        "/_emulator/faults",
+        "/_emulator/clock",
+        "/_emulator/callbacks",
+    ] {
+        assert_eq!(get(path, None).await.unwrap().status(), 401, "{path}");
+        assert_eq!(
+            get(path, Some("Bearer wrong")).await.unwrap().status(),
+            401,
+            "{path}"
+        );
+        assert_eq!(
+            get(path, Some("s3cret")).await.unwrap().status(),
+            401,
+            "{path}: not a bearer"
+        );
+        assert_eq!(
+            get(path, Some("Bearer s3cret")).await.unwrap().status(),
+            200,
+            "{path}"
+        );
+    }
+    assert_eq!(get("/_emulator/health", None).await.unwrap().status(), 200);
+    let v = emu
+        .create_group(json!({"Type": "Public", "Name": "vendor calls need no token"}))
+        .await;
+    assert_eq!(code(&v), 0, "{v}");
+}

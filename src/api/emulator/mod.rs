@@ -4,6 +4,7 @@
 mod callbacks;
 mod clock;
 mod faults;
+mod guard;
 mod health;
 mod reply;
 mod requests;
@@ -15,8 +16,8 @@ use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::emulator::Shared;
 
-/// The control-plane routes.
-pub fn router() -> Router<Shared> {
+/// The control-plane routes, behind the guard of [`guard`] (admin token, Origin, Host).
+pub fn router(state: Shared) -> Router<Shared> {
     Router::new()
         .route("/_emulator/health", strict(get(health::get)))
         .route("/_emulator/reset", strict(post(reset::post)))
@@ -42,6 +43,7 @@ pub fn router() -> Router<Shared> {
             "/_emulator/callbacks",
             strict(get(callbacks::list).delete(callbacks::clear)),
         )
+        .route_layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }
 
 /// `route` answering 405 in JSON for the methods it does not serve.
