@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
-use rustc_hash::{FxBuildHasher, FxHashSet};
+use rustc_hash::FxBuildHasher;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use super::ids::assigned_id;
 use super::throttle::{DailyCounter, RateLimiter, china_day};
@@ -32,10 +34,12 @@ pub struct AppState {
     /// Member → the IDs of the groups they belong to. Changed only while the group's own shard
     /// lock is held (group lock, then index lock; never the other way), so it always follows
     /// the groups.
-    joined: DashMap<String, FxHashSet<u64>, FxBuildHasher>,
+    /// The sets are ordered: creation seqs only grow, so an insert lands at the end of the
+    /// set, in memory that is already in cache (a hash set scatters them: a cache miss each).
+    joined: DashMap<String, BTreeSet<u64>, FxBuildHasher>,
     /// Group creation order (`Group::seq`) → GroupId, for reading the index: the index keeps the
     /// 8-byte `seq` per membership instead of a copy of the ID.
-    ids_by_seq: DashMap<u64, String, FxBuildHasher>,
+    ids_by_seq: SeqIds,
     next_id: AtomicU64,
     next_seq: AtomicU64,
     daily: DailyCounter,
@@ -97,11 +101,7 @@ impl AppState {
             accounts: sharded_map(),
             groups: sharded_map(),
             joined: sharded_map(),
-            ids_by_seq: DashMap::with_capacity_and_hasher_and_shard_amount(
-                0,
-                FxBuildHasher,
-                SHARDS,
-            ),
+            ids_by_seq: SeqIds::default(),
             next_id: AtomicU64::new(0),
             next_seq: AtomicU64::new(1),
             daily: DailyCounter::default(),
@@ -410,7 +410,7 @@ impl AppState {
             .map(|seqs| seqs.iter().copied().collect())
             .unwrap_or_default();
         seqs.iter()
-            .filter_map(|seq| self.ids_by_seq.get(seq).map(|id| id.clone()))
+            .filter_map(|seq| self.ids_by_seq.get(*seq))
             .collect()
     }
 
@@ -444,7 +444,7 @@ impl AppState {
         for m in slot.get().members.iter() {
             self.index_leave(m.account(), seq);
         }
-        self.ids_by_seq.remove(&seq);
+        self.ids_by_seq.remove(seq);
         let (_, group) = slot.remove_entry();
         if group.is_bchatroom() {
             self.bchatrooms.fetch_sub(1, Ordering::AcqRel);
@@ -491,6 +491,42 @@ impl AppState {
     /// How many groups the app holds.
     pub fn group_count(&self) -> usize {
         self.groups.len()
+    }
+}
+
+/// Creation seq → GroupId, split into shards by seq so concurrent creations rarely share a
+/// lock; within a shard seqs only grow, so an insert appends to an ordered map.
+#[derive(Debug)]
+struct SeqIds {
+    shards: [Mutex<BTreeMap<u64, String>>; SHARDS],
+}
+
+impl Default for SeqIds {
+    fn default() -> Self {
+        Self {
+            shards: std::array::from_fn(|_| Mutex::default()),
+        }
+    }
+}
+
+impl SeqIds {
+    fn shard(&self, seq: u64) -> std::sync::MutexGuard<'_, BTreeMap<u64, String>> {
+        // The map holds plain data: a poisoned lock holds nothing inconsistent.
+        self.shards[(seq % SHARDS as u64) as usize]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn insert(&self, seq: u64, id: String) {
+        self.shard(seq).insert(seq, id);
+    }
+
+    fn get(&self, seq: u64) -> Option<String> {
+        self.shard(seq).get(&seq).cloned()
+    }
+
+    fn remove(&self, seq: u64) {
+        self.shard(seq).remove(&seq);
     }
 }
 
