@@ -16,7 +16,7 @@ use axum::routing::{MethodRouter, delete, get, post};
 
 use crate::emulator::Shared;
 
-/// The control-plane routes, behind the guard of [`guard`] (admin token, Origin, Host).
+/// The control-plane routes, behind a guard (admin token, Origin, Host; see `guard.rs`).
 pub fn router(state: Shared) -> Router<Shared> {
     Router::new()
         .route("/_emulator/health", strict(get(health::get)))
