@@ -137,6 +137,35 @@ pub fn apply_changes(
     Ok(changed)
 }
 
+/// The custom data `stored` becomes with `changes` (already checked for form): the app's
+/// permissions for every key changed (unknown key 10004, not writable 10007; deleting is a
+/// write too), then [`apply_changes`] on a copy under the key cap. Nothing is written here, so a
+/// refusal changes nothing.
+pub fn plan_changes(
+    stored: &[CustomEntry],
+    changes: &[CustomEntry],
+    field: &str,
+    kind: CustomKind,
+    rules: &RulesProfile,
+    policy: &FieldPolicy,
+) -> Result<Vec<CustomEntry>, VendorError> {
+    let mut next = stored.to_vec();
+    if changes.is_empty() {
+        return Ok(next);
+    }
+    let items = changes.iter().map(|e| CustomItem {
+        key: Some(e.key.clone()),
+        value: Some(e.value.clone()),
+    });
+    parse(items.collect(), field, kind, rules, policy, Writer::Admin)?;
+    let max = match kind {
+        CustomKind::Group => rules.group_custom_keys_max,
+        CustomKind::Member => rules.member_custom_keys_max,
+    };
+    apply_changes(&mut next, changes, field, max)?;
+    Ok(next)
+}
+
 fn check_permission(
     key: &str,
     field: &str,

@@ -8,7 +8,7 @@
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::{MemberResult, allow_types, callback_origin, group_id};
+use super::{MemberResult, allow_types, callback_origin, check_silence, group_id};
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
 use crate::callback::events::{
@@ -61,7 +61,7 @@ impl VendorCommand for AddGroupMember {
 
     /// Adds the accounts of `MemberList` (spec §12.2 steps 2 to 9).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        check_silence(request.Silence)?;
+        check_silence(request.Silence, "tell nobody")?;
         let accounts = accounts(&call, request.MemberList)?;
         let id = group_id(&call, request.GroupId)?;
         let rules = Rules::of(&call);
@@ -114,16 +114,6 @@ impl<'a> Rules<'a> {
             joined: Box::new(|a| call.app.joined_count(a)),
             per_user: call.app.policy().limits.groups_per_user,
         }
-    }
-}
-
-/// `Silence`: absent, 0 or 1 (10004 otherwise; emulator choice).
-fn check_silence(silence: Option<Int>) -> Result<(), VendorError> {
-    match silence {
-        None | Some(Int(0 | 1)) => Ok(()),
-        Some(Int(n)) => Err(VendorError::InvalidParameter(format!(
-            "Silence is {n}; it must be 0 (tell the group) or 1 (tell nobody)"
-        ))),
     }
 }
 
@@ -417,7 +407,11 @@ mod tests {
             (Some(2), false),
             (Some(-1), false),
         ] {
-            assert_eq!(check_silence(s.map(Int)).is_ok(), ok, "{s:?}");
+            assert_eq!(
+                check_silence(s.map(Int), "tell nobody").is_ok(),
+                ok,
+                "{s:?}"
+            );
         }
     }
 

@@ -7,7 +7,7 @@
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{allow_types, callback_origin, group_id};
+use super::{allow_types, callback_origin, check_silence, group_id};
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
 use crate::callback::events::{AFTER_MEMBER_EXIT, AfterMemberExit, member_accounts};
@@ -47,7 +47,7 @@ impl VendorCommand for DeleteGroupMember {
     /// Removes the members of `MemberToDel_Account` (spec §13.2 steps 2 to 6), then queues the
     /// after-exit callback when anyone was removed.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        check_silence(request.Silence)?;
+        check_silence(request.Silence, "tell only the removed members")?;
         let accounts = accounts(&call, request.MemberToDel_Account)?;
         let id = group_id(&call, request.GroupId)?;
         let now = call.now();
@@ -69,16 +69,6 @@ impl VendorCommand for DeleteGroupMember {
             call.emu.callbacks.after(origin, &event);
         }
         Ok(envelope::ok(NoFields {}))
-    }
-}
-
-/// `Silence`: absent, 0 or 1 (10004 otherwise; emulator choice).
-fn check_silence(silence: Option<Int>) -> Result<(), VendorError> {
-    match silence {
-        None | Some(Int(0 | 1)) => Ok(()),
-        Some(Int(n)) => Err(VendorError::InvalidParameter(format!(
-            "Silence is {n}; it must be 0 (tell the group) or 1 (tell only the removed members)"
-        ))),
     }
 }
 
@@ -219,7 +209,11 @@ mod tests {
             (Some(1), true),
             (Some(2), false),
         ] {
-            assert_eq!(check_silence(s.map(Int)).is_ok(), ok, "{s:?}");
+            assert_eq!(
+                check_silence(s.map(Int), "tell only the removed members").is_ok(),
+                ok,
+                "{s:?}"
+            );
         }
     }
 }

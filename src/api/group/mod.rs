@@ -53,6 +53,20 @@ pub(crate) fn allow_types(
     Ok(())
 }
 
+/// `Silence`: absent, 0 or 1 (10004 otherwise; emulator choice); `one` says what 1 means for
+/// the command, in the ErrorInfo.
+pub(crate) fn check_silence(
+    silence: Option<crate::domain::wire::Int>,
+    one: &str,
+) -> Result<(), VendorError> {
+    match silence.map(|n| n.0) {
+        None | Some(0 | 1) => Ok(()),
+        Some(n) => Err(VendorError::InvalidParameter(format!(
+            "Silence is {n}; it must be 0 (tell the group) or 1 ({one})"
+        ))),
+    }
+}
+
 /// One per-member result of add_group_member and import_group_member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[allow(non_snake_case)]

@@ -247,23 +247,14 @@ fn plan(
     // ApplyJoinOption is ignored for Community (spec §14.1), a type of the `current` profile
     // only; every type of the default profile takes it.
     let invite_join = c.invite_join.filter(|_| !huge);
-    let mut custom = g.custom.clone();
-    if !c.custom.is_empty() {
-        let items = c.custom.iter().map(|e| CustomItem {
-            key: Some(e.key.clone()),
-            value: Some(e.value.clone()),
-        });
-        custom_data::parse(
-            items.collect(),
-            "AppDefinedData",
-            CustomKind::Group,
-            rules,
-            &policy.group_fields,
-            Writer::Admin,
-        )?;
-        let max = rules.group_custom_keys_max;
-        custom_data::apply_changes(&mut custom, &c.custom, "AppDefinedData", max)?;
-    }
+    let custom = custom_data::plan_changes(
+        &g.custom,
+        &c.custom,
+        "AppDefinedData",
+        CustomKind::Group,
+        rules,
+        &policy.group_fields,
+    )?;
     Ok(Plan {
         max_members,
         invite_join,

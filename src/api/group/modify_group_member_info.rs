@@ -205,23 +205,14 @@ fn plan(
             "members of a Private (Work) group cannot be muted; leave MuteTime out".into(),
         ));
     }
-    let mut custom = member.custom.clone();
-    if !c.custom.is_empty() {
-        let items = c.custom.iter().map(|e| CustomItem {
-            key: Some(e.key.clone()),
-            value: Some(e.value.clone()),
-        });
-        custom_data::parse(
-            items.collect(),
-            "AppMemberDefinedData",
-            CustomKind::Member,
-            rules,
-            &policy.member_fields,
-            Writer::Admin,
-        )?;
-        let max = rules.member_custom_keys_max;
-        custom_data::apply_changes(&mut custom, &c.custom, "AppMemberDefinedData", max)?;
-    }
+    let custom = custom_data::plan_changes(
+        &member.custom,
+        &c.custom,
+        "AppMemberDefinedData",
+        CustomKind::Member,
+        rules,
+        &policy.member_fields,
+    )?;
     Ok(custom)
 }
 
