@@ -39,7 +39,7 @@ pub fn load(path: &Path, emu: &Emulator) -> Result<bool, String> {
 pub fn save(path: &Path, emu: &Emulator) -> io::Result<()> {
     static SAVING: Mutex<()> = Mutex::new(());
     let _one_at_a_time = SAVING.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut bytes = serde_json::to_vec_pretty(&emu.export_state()).map_err(io::Error::other)?;
+    let mut bytes = serde_json::to_vec(&emu.export_state()).map_err(io::Error::other)?;
     bytes.push(b'\n');
     write_atomically(path, &bytes)
 }

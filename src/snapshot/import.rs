@@ -95,6 +95,11 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
     if g.id.is_empty() {
         return err("GroupId must not be empty".into());
     }
+    // Only values a command could have stored (issue 11 C): the same rules, except the times
+    // only an import sets.
+    crate::domain::group_id::check_form(&g.id, emu.rules)
+        .map_err(|e| ImportError(e.to_string()))?;
+    check_texts(&g, emu.rules)?;
     let Some(rule) = emu.rules.rule_of(g.group_type) else {
         return err(format!(
             "Type {:?} is not a group type of this rules profile; use one of {}",
@@ -121,6 +126,21 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
             return Err(at("this group type has no admins".into()));
         }
         check_keys(&m.custom, "AppMemberDefinedData").map_err(|e| at(e.0))?;
+        let card_max = emu.rules.name_card_max_bytes;
+        if m.name_card.len() > card_max {
+            return Err(at(format!(
+                "NameCard is {} bytes; at most {card_max}",
+                m.name_card.len()
+            )));
+        }
+        let rules = emu.rules;
+        check_values(
+            &m.custom,
+            "AppMemberDefinedData",
+            rules.custom_key_max_bytes,
+            rules.member_value_max_bytes,
+        )
+        .map_err(|e| at(e.0))?;
         if m.join_time == 0 {
             m.join_time = g.create_time;
         }
@@ -144,6 +164,65 @@ fn check_owner(owner: Option<&str>, g: &Group) -> Result<(), ImportError> {
         )),
         (None, _) => err("a member has Role \"Owner\" but Owner_Account is not set".into()),
     }
+}
+
+/// The profile's byte limits on the group's texts and custom data.
+fn check_texts(g: &Group, rules: &crate::rules::RulesProfile) -> Result<(), ImportError> {
+    let texts = [
+        ("Name", &g.name, rules.name_max_bytes),
+        (
+            "Introduction",
+            &g.introduction,
+            rules.introduction_max_bytes,
+        ),
+        (
+            "Notification",
+            &g.notification,
+            rules.notification_max_bytes,
+        ),
+        ("FaceUrl", &g.face_url, rules.face_url_max_bytes),
+    ];
+    for (field, text, max) in texts {
+        if text.len() > max {
+            return err(format!("{field} is {} bytes; at most {max}", text.len()));
+        }
+    }
+    if g.name.is_empty() {
+        return err("Name must not be empty".into());
+    }
+    check_values(
+        &g.custom,
+        "AppDefinedData",
+        rules.custom_key_max_bytes,
+        rules.group_value_max_bytes,
+    )?;
+    Ok(())
+}
+
+/// Keys of at most `key_max` bytes and values of at most `max` bytes.
+fn check_values(
+    entries: &[CustomEntry],
+    field: &str,
+    key_max: usize,
+    max: usize,
+) -> Result<(), ImportError> {
+    for e in entries {
+        if e.key.len() > key_max {
+            return err(format!(
+                "{field} Key {:?} is {} bytes; at most {key_max}",
+                e.key,
+                e.key.len()
+            ));
+        }
+        if e.value.len() > max {
+            return err(format!(
+                "{field} Value of Key {:?} is {} bytes; at most {max}",
+                e.key,
+                e.value.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_keys(entries: &[CustomEntry], field: &str) -> Result<(), ImportError> {

@@ -34,27 +34,43 @@ impl Emulator {
     /// Replaces the whole state with `doc`, or changes nothing and says what is wrong: the
     /// document is validated and built into fresh apps before the store is touched.
     pub fn import_state(&self, doc: StateDocument) -> Result<(), ImportError> {
+        // One import at a time: two at once could interleave their apps (issue 11 C).
+        static IMPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = IMPORTING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let apps = import::build(doc, self, self.clock.now_secs())?;
         self.store.replace_all(apps);
         Ok(())
     }
 }
 
-/// Parses a state document from JSON text. The top level must be an object (serde would
-/// otherwise read `[]` as an empty document and an import of it would wipe the state).
+/// Parses a state document from JSON text, straight from the bytes (no intermediate JSON tree,
+/// so an import's peak memory stays near the document's own size). The top level must be an
+/// object (serde would otherwise read `[]` as an empty document and an import of it would wipe
+/// the state), and a key given twice is refused rather than silently overwritten
+/// (`{"apps":[…],"apps":[]}` would otherwise wipe everything).
 pub fn parse_document(bytes: &[u8]) -> Result<StateDocument, String> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
-    if !value.is_object() {
-        return Err(format!(
-            "a state document is a JSON object, not {}",
-            type_name(&value)
-        ));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        None => return Err("the document is empty; a state document is a JSON object".into()),
+        Some(_) => {
+            let value: serde_json::Value =
+                serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON: {e}"))?;
+            return Err(format!(
+                "a state document is a JSON object, not {}",
+                type_name(&value)
+            ));
+        }
     }
-    serde_path_to_error::deserialize(&value).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let doc = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let at = e.path().to_string();
         format!("{at}: {}", e.into_inner())
-    })
+    })?;
+    de.end()
+        .map_err(|e| format!("not valid JSON after the document: {e}"))?;
+    Ok(doc)
 }
 
 fn export_app(app: &AppState) -> AppDoc {

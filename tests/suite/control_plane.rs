@@ -567,3 +567,79 @@ async fn an_admin_token_guards_every_control_endpoint_but_health() {
         .await;
     assert_eq!(code(&v), 0, "{v}");
 }
+
+/// Issue 11 C: a document repeating a key is refused (it used to wipe everything silently), and
+/// so are values no command could have stored; nothing changes either way.
+#[tokio::test]
+async fn imports_refuse_repeated_keys_and_values_no_command_could_store() {
+    let emu = Emu::start().await;
+    let made = emu
+        .create_group(json!({"GroupId": "keep", "Type": "Public", "Name": "k"}))
+        .await;
+    assert_eq!(code(&made), 0, "{made}");
+    let before = export(&emu).await;
+    let group = |fields: &str| {
+        format!(
+            r#"{{"apps":[{{"sdkappid":1400000000,"groups":[{{"GroupId":"g","Type":"Public","Name":"n"{fields}}}]}}]}}"#
+        )
+    };
+    let refused = [
+        r#"{"apps":[{"sdkappid":1400000000}],"apps":[]}"#.to_string(),
+        r#"{"apps":[{"sdkappid":1400000000,"sdkappid":1}]}"#.to_string(),
+        group(r#","Name":"again""#),
+        r#"{"apps":[{"sdkappid":1400000000,"groups":[{"GroupId":"a\u0007b","Type":"Public","Name":"n"}]}]}"#.to_string(),
+        r#"{"apps":[{"sdkappid":1400000000,"groups":[{"GroupId":"a","Type":"Public","Name":""}]}]}"#.to_string(),
+        group(&format!(r#","Introduction":"{}""#, "i".repeat(241))),
+        group(&format!(r#","AppDefinedData":[{{"Key":"k","Value":"{}"}}]"#, "v".repeat(513))),
+        group(&format!(
+            r#","MemberList":[{{"Member_Account":"a","NameCard":"{}"}}]"#,
+            "c".repeat(51)
+        )),
+        r#"[]"#.to_string(),
+        r#"{"apps":[]} trailing"#.to_string(),
+    ];
+    for doc in &refused {
+        let (status, v) = import(&emu, doc).await;
+        assert_eq!(status, 400, "{doc}: {v}");
+        assert!(v["error"].is_string(), "{v}");
+    }
+    assert_eq!(
+        export(&emu).await,
+        before,
+        "refused imports changed nothing"
+    );
+    let (status, v) = import(
+        &emu,
+        &group(&format!(r#","Introduction":"{}""#, "i".repeat(240))),
+    )
+    .await;
+    assert_eq!(status, 200, "240 bytes is allowed: {v}");
+}
+
+/// Issue 11 C: concurrent imports are serialized: the result is always one whole document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_imports_leave_one_whole_document() {
+    let emu = std::sync::Arc::new(Emu::start().await);
+    let doc = |app: u64, n: usize| {
+        let groups: Vec<Value> = (0..n)
+            .map(|i| json!({"GroupId": format!("g{app}-{i}"), "Type": "Public", "Name": "n"}))
+            .collect();
+        json!({"apps": [{"sdkappid": app, "groups": groups}]}).to_string()
+    };
+    let (a, b) = (doc(1, 300), doc(2, 200));
+    for _ in 0..10 {
+        let (e1, e2) = (emu.clone(), emu.clone());
+        let (a2, b2) = (a.clone(), b.clone());
+        let t1 = tokio::spawn(async move { import(&e1, &a2).await.0 });
+        let t2 = tokio::spawn(async move { import(&e2, &b2).await.0 });
+        assert_eq!((t1.await.unwrap(), t2.await.unwrap()), (200, 200));
+        let state = export(&emu).await;
+        let apps = state["apps"].as_array().unwrap();
+        assert_eq!(apps.len(), 1, "one document, not a mix: {}", apps.len());
+        let n = apps[0]["groups"].as_array().unwrap().len();
+        assert!(
+            (apps[0]["sdkappid"] == 1 && n == 300) || (apps[0]["sdkappid"] == 2 && n == 200),
+            "a whole document"
+        );
+    }
+}
