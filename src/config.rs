@@ -60,6 +60,12 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_PRIVATE_GROUPS_START_ACTIVE", value_parser = clap::builder::BoolishValueParser::new())]
     pub private_groups_start_active: bool,
 
+    /// After SIGTERM/SIGINT, how long requests in flight may take to finish before the
+    /// connections still open are closed and the state is saved (milliseconds). A second signal
+    /// cuts the wait short.
+    #[arg(long, env = "TIM_EMULATOR_SHUTDOWN_GRACE_MS", default_value_t = 3000)]
+    pub shutdown_grace_ms: u64,
+
     /// Require `Authorization: Bearer <token>` on every /_emulator/ endpoint but health.
     #[arg(long, env = "TIM_EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,

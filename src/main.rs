@@ -109,8 +109,7 @@ async fn run(config: Config) -> ExitCode {
     };
     tracing::info!(listen = %addr, mode, ?apps, "tim-emulator ready");
     let saver = spawn_saver(&config, &state);
-    let served =
-        tim_emulator::serve(listener, state.clone(), tim_emulator::shutdown_signal()).await;
+    let served = serve_until_stopped(listener, &state, config.shutdown_grace_ms).await;
     if let Some(task) = saver {
         task.abort();
     }
@@ -124,6 +123,44 @@ async fn run(config: Config) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Serves until SIGTERM/SIGINT, then stops accepting and gives the requests in flight
+/// `grace_ms` to finish. When the grace is over, or a second signal comes, the connections still
+/// open are dropped, so a client stuck mid-request can never keep the state from being saved
+/// (issue 11 A).
+async fn serve_until_stopped(
+    listener: TcpListener,
+    state: &Shared,
+    grace_ms: u64,
+) -> std::io::Result<()> {
+    let (signalled, stopping) = tokio::sync::oneshot::channel::<()>();
+    let first_signal = async move {
+        tim_emulator::shutdown_signal().await;
+        let _ = signalled.send(());
+    };
+    let serve = tim_emulator::serve(listener, state.clone(), first_signal);
+    let cut_off = async move {
+        if stopping.await.is_err() {
+            return std::future::pending().await;
+        }
+        tracing::info!(
+            grace_ms,
+            "stopping: no new connections; waiting for requests in flight"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(grace_ms)) => {
+                tracing::warn!(grace_ms, "the grace period is over: closing the connections still open");
+            }
+            () = tim_emulator::shutdown_signal() => {
+                tracing::warn!("a second signal: closing the connections still open");
+            }
+        }
+    };
+    tokio::select! {
+        served = serve => served,
+        () = cut_off => Ok(()),
     }
 }
 

@@ -238,3 +238,65 @@ async fn save_interval_writes_the_state_while_running() {
     terminate(again);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11 A: clients stuck mid-headers and mid-body, and a request held by a 60 s injected
+/// fault, cannot keep SIGTERM from finishing: once the grace period is over the connections are
+/// closed, the state is saved with the latest group, and the process exits.
+#[tokio::test]
+async fn sigterm_finishes_within_the_grace_period_whatever_clients_do() {
+    use tokio::io::AsyncWriteExt;
+    let dir = temp_dir("grace");
+    let state = dir.join("state.json");
+    let emu = start(&state, &["--shutdown-grace-ms", "500"]).await;
+    let created = call(
+        emu.port,
+        "group_open_http_svc/create_group",
+        json!({"GroupId": "latest", "Type": "Public", "Name": "kept"}),
+    )
+    .await;
+    assert_eq!(created["ErrorCode"], 0, "{created}");
+    let addr = format!("127.0.0.1:{}", emu.port);
+    let mut mid_headers = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    mid_headers
+        .write_all(b"POST /v4/group_open_http_svc/create_group?sdkappid=1 HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let mut mid_body = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    mid_body
+        .write_all(b"POST /v4/group_open_http_svc/create_group?sdkappid=1&identifier=admin&usersig=x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"Ty")
+        .await
+        .expect("write");
+    let fault = reqwest::Client::new()
+        .post(format!("http://{addr}/_emulator/faults"))
+        .body(r#"{"command":"get_group_info","delay_ms":60000}"#)
+        .send()
+        .await
+        .expect("fault installed");
+    assert_eq!(fault.status(), 201);
+    let held = tokio::spawn(call(
+        emu.port,
+        "group_open_http_svc/get_group_info",
+        json!({"GroupIdList": ["latest"]}),
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let (status, log) = terminate(emu);
+    let took = started.elapsed();
+    assert!(status.success(), "a clean exit: {status} {log}");
+    assert!(
+        took < Duration::from_secs(5),
+        "exited in {took:?}, the grace is 0.5 s"
+    );
+    let saved = std::fs::read_to_string(&state).expect("the state file was written");
+    assert!(
+        saved.contains("\"latest\""),
+        "the latest group is saved: {saved}"
+    );
+    held.abort();
+    drop((mid_headers, mid_body));
+    let _ = std::fs::remove_dir_all(&dir);
+}
