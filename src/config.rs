@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -65,6 +66,11 @@ pub struct Config {
     /// cuts the wait short.
     #[arg(long, env = "TIM_EMULATOR_SHUTDOWN_GRACE_MS", default_value_t = 3000)]
     pub shutdown_grace_ms: u64,
+
+    /// How long a request body may take to arrive, in milliseconds; a client that stops
+    /// sending mid-body gets 60002 and its connection is closed.
+    #[arg(long, env = "TIM_EMULATOR_BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
 
     /// Require `Authorization: Bearer <token>` on every /_emulator/ endpoint but health.
     #[arg(long, env = "TIM_EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
@@ -282,6 +288,7 @@ impl Config {
             private_groups_start_active: self.private_groups_start_active
                 || file.private_groups_start_active.unwrap_or(false),
             admin_token: self.admin_token.clone(),
+            body_timeout: Duration::from_millis(self.body_timeout_ms.max(1)),
         })
     }
 

@@ -32,6 +32,8 @@ pub struct Settings {
     pub private_groups_start_active: bool,
     /// When set, every control-plane endpoint but health needs `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// How long a request body may take to arrive (60002 and a closed connection beyond).
+    pub body_timeout: std::time::Duration,
 }
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
@@ -74,6 +76,7 @@ impl Settings {
             field_names: FieldNames::Both,
             private_groups_start_active: false,
             admin_token: None,
+            body_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -95,6 +98,8 @@ pub struct Emulator {
     pub private_groups_start_active: bool,
     /// The control plane's bearer token, if one is required.
     pub admin_token: Option<String>,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
     /// The address `serve` listens on, once it does (for the control plane's Host check).
     listening: std::sync::OnceLock<std::net::SocketAddr>,
     /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
@@ -124,6 +129,7 @@ impl Emulator {
             field_names: settings.field_names,
             private_groups_start_active: settings.private_groups_start_active,
             admin_token: settings.admin_token.filter(|t| !t.is_empty()),
+            body_timeout: settings.body_timeout,
             listening: std::sync::OnceLock::new(),
             callbacks: Callbacks::new(settings.clock.clone()),
             clock: settings.clock,

@@ -25,6 +25,10 @@ pub enum VendorError {
         "this request is a callback sent by tim-emulator itself (header x-tim-emulator-callback): the app's callback URL points at the emulator's own vendor API, which would loop; point it at your app backend"
     )]
     CallbackLoop,
+    /// 60002 as well (emulator choice): the body did not arrive within the body-read timeout
+    /// (the value, in milliseconds). The answer closes the connection.
+    #[error("the body did not arrive within {0} ms (--body-timeout-ms); the connection is closed")]
+    BodyTimeout(u64),
     /// 60003: the body is empty, not JSON, or not a JSON object.
     #[error("{0}")]
     BadJson(String),
@@ -162,7 +166,10 @@ impl VendorError {
     /// The vendor ErrorCode of this failure.
     pub fn code(&self) -> u32 {
         match self {
-            Self::HttpParse(_) | Self::BodyUnreadable(_) | Self::CallbackLoop => 60002,
+            Self::HttpParse(_)
+            | Self::BodyUnreadable(_)
+            | Self::BodyTimeout(_)
+            | Self::CallbackLoop => 60002,
             Self::BadJson(_) => 60003,
             Self::MissingIdentifier => 60004,
             Self::BadSdkAppId(_) => 60006,
@@ -204,6 +211,7 @@ impl VendorError {
         match self {
             Self::HttpParse(_) => "http_parse",
             Self::BodyUnreadable(_) => "body.too_large",
+            Self::BodyTimeout(_) => "body.timeout",
             Self::CallbackLoop => "callback.loop",
             Self::BadJson(_) => "body.not_json_object",
             Self::MissingIdentifier => "identifier.missing",

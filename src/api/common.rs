@@ -183,7 +183,10 @@ async fn handle(emu: Shared, req: Request, id: u64) -> Response {
         Ok(resp) => resp,
         Err(e) => {
             // The rest of an unread body is still on the connection: say that it closes.
-            let close = matches!(e, VendorError::BodyUnreadable(_));
+            let close = matches!(
+                e,
+                VendorError::BodyUnreadable(_) | VendorError::BodyTimeout(_)
+            );
             let mut resp = e.into_response();
             if close {
                 resp.headers_mut().insert(
@@ -313,7 +316,7 @@ async fn serve(
     body: Body,
     trace: &mut Trace,
 ) -> Result<Response, VendorError> {
-    let bytes = read_body(body).await;
+    let bytes = read_body(body, emu.body_timeout).await;
     if let Ok(b) = &bytes {
         trace.body = b.clone();
     }
@@ -389,10 +392,16 @@ fn check_rate(app: &AppState, command: &Command) -> Result<(), VendorError> {
     })
 }
 
-async fn read_body(body: Body) -> Result<Bytes, VendorError> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| VendorError::BodyUnreadable(MAX_BODY_BYTES))
+/// The body, read within `timeout` (a client that stops sending mid-body gets 60002 and the
+/// connection closes, instead of holding it open for ever).
+async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, VendorError> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(VendorError::BodyUnreadable(MAX_BODY_BYTES)),
+        Err(_) => Err(VendorError::BodyTimeout(
+            u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        )),
+    }
 }
 
 /// Every unmatched route: the vendor envelope (60002) for vendor-looking paths, a JSON 404 for

@@ -691,3 +691,30 @@ async fn bchatrooms_are_capped_per_app_and_destroying_one_frees_a_place() {
     let v = emu.create_group(b).await;
     expect(&v, 10006, "the cap holds again");
 }
+
+/// Issue 11 A: a client that stops sending mid-body gets 60002 once the body-read timeout
+/// passes, and its connection is closed, instead of holding it open for ever.
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_60002_after_the_body_timeout() {
+    let mut s = tim_emulator::Settings::zero_config();
+    s.body_timeout = std::time::Duration::from_millis(200);
+    let emu = Emu::start_with(s).await;
+    let started = std::time::Instant::now();
+    let raw = emu
+        .raw_http(
+            format!(
+                "POST {CREATE}?{GOOD_QUERY} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{\"Type\":"
+            )
+            .as_bytes(),
+        )
+        .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "answered, not held open"
+    );
+    assert_eq!(raw.status, 200, "{}", raw.body);
+    let v = raw.json();
+    assert_eq!(v["ErrorCode"], 60002, "{v}");
+    assert!(common::info(&v).contains("200 ms"), "{v}");
+    assert_eq!(emu.group_total().await, 0);
+}
