@@ -78,6 +78,7 @@ fn main() -> ExitCode {
 
 async fn run(config: Config) -> ExitCode {
     let _log_guard = init_tracing(&config);
+    raise_open_file_limit();
     let settings = match config.settings() {
         Ok(s) => s,
         Err(e) => {
@@ -123,6 +124,15 @@ async fn run(config: Config) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// Raises the soft limit of open files to the hard limit (issue 11 A): with the common soft
+/// limit of 1024, a thousand half-open connections would lock every other client out.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "the open-file limit could not be raised"),
     }
 }
 

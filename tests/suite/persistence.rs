@@ -300,3 +300,37 @@ async fn sigterm_finishes_within_the_grace_period_whatever_clients_do() {
     drop((mid_headers, mid_body));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11 A: the emulator raises its open-file soft limit to the hard limit at start, so a
+/// thousand half-open connections cannot lock other clients out under a 1024 soft limit.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_open_file_soft_limit_is_raised_to_the_hard_limit() {
+    let port = free_port();
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit -Sn 256 && exec {BIN} --listen 127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    for _ in 0..300 {
+        if healthcheck(port).success() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let limits =
+        std::fs::read_to_string(format!("/proc/{}/limits", child.id())).expect("/proc/PID/limits");
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .expect("an open-files line");
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers.len(), 2, "{line}");
+    assert_eq!(numbers[0], numbers[1], "soft raised to hard: {line}");
+}
