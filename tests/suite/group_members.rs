@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::receiver::{Receiver, Reply, allow};
+use common::receiver::{Receiver, Reply, allow, assert_keys_in_order};
 use common::{Emu, code, info};
 use serde_json::{Value, json};
 use tim_emulator::Settings;
@@ -760,21 +760,16 @@ async fn before_invite_names_only_the_newcomers_and_the_after_events_follow() {
     );
     let b = rx.wait_for(BEFORE_INVITE).await.body;
     let raw = rx.raw(BEFORE_INVITE).expect("raw body");
-    let order = [
-        "CallbackCommand",
-        "GroupId",
-        "Type",
-        "Operator_Account",
-        "DestinationMembers",
-        "EventTime",
-    ];
-    let at: Vec<usize> = order
-        .iter()
-        .map(|k| raw.find(&format!("\"{k}\"")).expect(k))
-        .collect();
-    assert!(
-        at.windows(2).all(|w| w[0] < w[1]),
-        "vendor key order: {raw}"
+    assert_keys_in_order(
+        &raw,
+        &[
+            "CallbackCommand",
+            "GroupId",
+            "Type",
+            "Operator_Account",
+            "DestinationMembers",
+            "EventTime",
+        ],
     );
     assert_eq!(b["CallbackCommand"], BEFORE_INVITE);
     assert_eq!(
@@ -1234,22 +1229,17 @@ async fn after_member_exit_lists_only_the_accounts_removed() {
     assert_eq!(code(&emu.call(DEL, body).await), 0);
     let b = rx.wait_for(AFTER_EXIT).await.body;
     let raw = rx.raw(AFTER_EXIT).expect("raw body");
-    let order = [
-        "CallbackCommand",
-        "GroupId",
-        "Type",
-        "ExitType",
-        "Operator_Account",
-        "ExitMemberList",
-        "EventTime",
-    ];
-    let at: Vec<usize> = order
-        .iter()
-        .map(|k| raw.find(&format!("\"{k}\"")).expect(k))
-        .collect();
-    assert!(
-        at.windows(2).all(|w| w[0] < w[1]),
-        "vendor key order: {raw}"
+    assert_keys_in_order(
+        &raw,
+        &[
+            "CallbackCommand",
+            "GroupId",
+            "Type",
+            "ExitType",
+            "Operator_Account",
+            "ExitMemberList",
+            "EventTime",
+        ],
     );
     assert_eq!(b["CallbackCommand"], AFTER_EXIT);
     assert_eq!(

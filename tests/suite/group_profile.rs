@@ -10,7 +10,7 @@ use crate::common;
 
 use std::collections::HashMap;
 
-use common::receiver::{Receiver, allow};
+use common::receiver::{Receiver, allow, assert_keys_in_order};
 use common::{APP, Emu, code, info};
 use serde_json::{Value, json};
 use tim_emulator::apps::{AppPolicy, Apps, CallbackConfig, FieldPerm, FieldPolicy, Limits};
@@ -189,21 +189,6 @@ async fn only(backend: &Receiver) -> (String, Value) {
     );
     assert_eq!(got[0].command(), got[0].body["CallbackCommand"]);
     (got[0].raw.clone(), got[0].body.clone())
-}
-
-/// Asserts that `raw`'s top-level keys are exactly `keys`, in that order.
-fn assert_keys_in_order(raw: &str, keys: &[&str]) {
-    let v: Value = serde_json::from_str(raw).expect("JSON");
-    let obj = v.as_object().expect("object");
-    assert_eq!(obj.len(), keys.len(), "keys of {raw}");
-    let mut at = 0;
-    for k in keys {
-        let needle = format!("\"{k}\":");
-        let pos = raw[at..]
-            .find(&needle)
-            .unwrap_or_else(|| panic!("{k} missing or out of order in {raw}"));
-        at += pos + needle.len();
-    }
 }
 
 // ======================= modify_group_base_info (spec §14) =======================

@@ -195,3 +195,18 @@ impl Receiver {
         panic!("{n} callbacks expected; got {:?}", self.commands());
     }
 }
+
+/// Asserts that `raw`'s top-level keys are exactly `keys`, in that order.
+pub fn assert_keys_in_order(raw: &str, keys: &[&str]) {
+    let v: Value = serde_json::from_str(raw).expect("JSON");
+    let obj = v.as_object().expect("object");
+    assert_eq!(obj.len(), keys.len(), "keys of {raw}");
+    let mut at = 0;
+    for k in keys {
+        let needle = format!("\"{k}\":");
+        let pos = raw[at..]
+            .find(&needle)
+            .unwrap_or_else(|| panic!("{k} missing or out of order in {raw}"));
+        at += pos + needle.len();
+    }
+}
