@@ -72,6 +72,18 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_BODY_TIMEOUT_MS", default_value_t = 10_000)]
     pub body_timeout_ms: u64,
 
+    /// How long a request's head (request line and headers) may take from its first byte, in
+    /// milliseconds (1 to 86400000); a client still sending it then is disconnected without an
+    /// answer.
+    #[arg(long, env = "TIM_EMULATOR_HEADER_TIMEOUT_MS", default_value_t = 10_000, value_parser = connection_timeout_ms())]
+    pub header_timeout_ms: u64,
+
+    /// How long a connection may wait for the first byte of a request, from the connect or the
+    /// previous answer (keep-alive), in milliseconds (1 to 86400000); an idle connection is
+    /// closed then.
+    #[arg(long, env = "TIM_EMULATOR_IDLE_TIMEOUT_MS", default_value_t = 60_000, value_parser = connection_timeout_ms())]
+    pub idle_timeout_ms: u64,
+
     /// Require `Authorization: Bearer <token>` on every /_emulator/ endpoint but health.
     #[arg(long, env = "TIM_EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -171,6 +183,13 @@ pub struct Config {
     /// error, non-200, not JSON) instead of letting it go on (the vendor default).
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_FAIL_CLOSED", value_parser = clap::builder::BoolishValueParser::new())]
     pub callback_fail_closed: bool,
+}
+
+/// The range of `--header-timeout-ms` and `--idle-timeout-ms`: at least a millisecond, at most
+/// [`crate::server::timeouts::MAX_CONNECTION_TIMEOUT`] (a day).
+fn connection_timeout_ms() -> clap::builder::RangedU64ValueParser {
+    let max = crate::server::timeouts::MAX_CONNECTION_TIMEOUT.as_millis();
+    clap::value_parser!(u64).range(1..=u64::try_from(max).unwrap_or(u64::MAX))
 }
 
 /// Subcommands besides serving.
@@ -289,6 +308,8 @@ impl Config {
                 || file.private_groups_start_active.unwrap_or(false),
             admin_token: self.admin_token.clone(),
             body_timeout: Duration::from_millis(self.body_timeout_ms.max(1)),
+            header_timeout: Duration::from_millis(self.header_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
         })
     }
 
@@ -346,6 +367,33 @@ mod tests {
             s.apps.policy(1).map(|p| p.limits.create_group_per_second),
             Ok(100)
         );
+    }
+
+    #[test]
+    fn connection_timeouts_default_to_10_s_for_headers_and_60_s_idle() {
+        let s = Config::try_parse_from(["tim-emulator"])
+            .expect("no flags parse")
+            .settings()
+            .expect("valid");
+        assert_eq!(s.header_timeout, Duration::from_secs(10));
+        assert_eq!(s.idle_timeout, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn connection_timeouts_outside_a_millisecond_to_a_day_are_refused_naming_the_flag() {
+        for (flag, value) in [
+            ("--header-timeout-ms", "0"),
+            ("--idle-timeout-ms", "0"),
+            ("--idle-timeout-ms", "86400001"),
+        ] {
+            let e = Config::try_parse_from(["tim-emulator", flag, value])
+                .expect_err("out of range")
+                .to_string();
+            assert!(e.contains(flag) && e.contains("1..=86400000"), "{e}");
+        }
+        let c = Config::try_parse_from(["tim-emulator", "--idle-timeout-ms", "86400000"])
+            .expect("a day is allowed");
+        assert_eq!(c.idle_timeout_ms, 86_400_000);
     }
 
     #[test]

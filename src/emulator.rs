@@ -34,6 +34,12 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// How long a request body may take to arrive (60002 and a closed connection beyond).
     pub body_timeout: std::time::Duration,
+    /// How long a request's head (request line and headers) may take from its first byte; the
+    /// connection is closed without an answer beyond (see [`crate::server`]).
+    pub header_timeout: std::time::Duration,
+    /// How long a connection may wait for the first byte of a request, from the accept or the
+    /// previous answer; it is closed beyond (see [`crate::server`]).
+    pub idle_timeout: std::time::Duration,
 }
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
@@ -77,6 +83,8 @@ impl Settings {
             private_groups_start_active: false,
             admin_token: None,
             body_timeout: std::time::Duration::from_secs(10),
+            header_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -100,6 +108,10 @@ pub struct Emulator {
     pub admin_token: Option<String>,
     /// How long a request body may take to arrive.
     pub body_timeout: std::time::Duration,
+    /// How long a request's head may take from its first byte.
+    pub header_timeout: std::time::Duration,
+    /// How long a connection may wait for a request's first byte.
+    pub idle_timeout: std::time::Duration,
     /// The address `serve` listens on, once it does (for the control plane's Host check).
     listening: std::sync::OnceLock<std::net::SocketAddr>,
     /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
@@ -130,6 +142,8 @@ impl Emulator {
             private_groups_start_active: settings.private_groups_start_active,
             admin_token: settings.admin_token.filter(|t| !t.is_empty()),
             body_timeout: settings.body_timeout,
+            header_timeout: settings.header_timeout,
+            idle_timeout: settings.idle_timeout,
             listening: std::sync::OnceLock::new(),
             callbacks: Callbacks::new(settings.clock.clone()),
             clock: settings.clock,

@@ -30,6 +30,8 @@
 //! - [`snapshot`]: the state document (export and all-or-nothing import).
 //! - [`persist`]: the `--state-file` (load at start, atomic save at shutdown and periodically).
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
+//! - [`server`]: the accept loop ([`serve`]): hyper-util connections with the idle, header and
+//!   body timeouts, and the graceful stop.
 
 pub mod api;
 pub mod apps;
@@ -45,37 +47,20 @@ pub mod healthcheck;
 pub mod journal;
 pub mod persist;
 pub mod rules;
+pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod usersig;
 
-use std::future::Future;
-use std::net::SocketAddr;
-
 use axum::Router;
-use tokio::net::TcpListener;
 
 pub use clock::Clock;
 pub use emulator::{Emulator, FieldNames, Settings, Shared};
+pub use server::serve;
 
 /// The whole HTTP application for `state`.
 pub fn build_app(state: Shared) -> Router {
     api::router(state)
-}
-
-/// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests.
-pub async fn serve(
-    listener: TcpListener,
-    state: Shared,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        state.set_listening(addr);
-    }
-    let app = build_app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

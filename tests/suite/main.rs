@@ -12,6 +12,7 @@ mod cli;
 mod clock;
 mod common_layer;
 mod configured_app;
+mod connections;
 mod contention;
 mod control_plane;
 mod create_group;
