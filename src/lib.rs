@@ -29,6 +29,7 @@
 //! - [`journal`], [`faults`]: the request journal and fault injection behind the control plane.
 //! - [`snapshot`]: the state document (export and all-or-nothing import).
 //! - [`persist`]: the `--state-file` (load at start, atomic save at shutdown and periodically).
+//! - [`text`]: cutting kept text to a byte cap at a character boundary.
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
 
 pub mod api;
@@ -47,6 +48,7 @@ pub mod persist;
 pub mod rules;
 pub mod snapshot;
 pub mod store;
+pub mod text;
 pub mod usersig;
 
 use std::future::Future;

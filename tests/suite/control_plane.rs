@@ -267,6 +267,56 @@ async fn the_journal_keeps_only_the_newest_entries_and_cuts_long_bodies() {
 }
 
 #[tokio::test]
+async fn the_journal_cuts_a_long_query_path_and_error_info_and_says_how_long_they_were() {
+    let emu = Emu::start().await;
+    // Together under the 64 KiB a request target may have (the http crate's limit).
+    let word = "x".repeat(30_000);
+    let query = format!("{}&pad={}", Emu::query(APP, "admin"), "q".repeat(30_000));
+    let raw = emu
+        .post_raw(&format!("group_open_http_svc/{word}"), &query, "{}")
+        .await;
+    common::assert_envelope(&raw);
+    assert!(
+        common::info(&raw.json()).len() > 30_000,
+        "the answer names the word"
+    );
+    let entries = journal(&emu, "").await;
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    for (field, full) in [
+        ("query", query.len()),
+        ("path", format!("/v4/group_open_http_svc/{word}").len()),
+        ("command", word.len()),
+    ] {
+        assert!(
+            e[field].as_str().map_or(usize::MAX, str::len) <= 4096,
+            "{field}"
+        );
+        assert_eq!(e["truncated"][field], full, "{field}");
+    }
+    assert!(
+        e["query"]
+            .as_str()
+            .is_some_and(|q| q.contains("usersig=***"))
+    );
+    assert!(e["ErrorInfo"].as_str().map_or(usize::MAX, str::len) <= 4096);
+    assert!(e["truncated"]["ErrorInfo"].as_u64().unwrap_or(0) > 30_000);
+    let whole = control(&emu, Method::GET, "/_emulator/requests", "")
+        .await
+        .1;
+    assert!(whole.to_string().len() < 24 * 1024, "the entry stays small");
+}
+
+#[tokio::test]
+async fn an_entry_with_nothing_cut_has_no_truncated_marker() {
+    let emu = Emu::start().await;
+    emu.create_group(json!({"Type": "Nope", "Name": "bad"}))
+        .await;
+    let entries = journal(&emu, "").await;
+    assert_eq!(entries[0].get("truncated"), None);
+}
+
+#[tokio::test]
 async fn deleting_the_journal_empties_it() {
     let emu = Emu::start().await;
     emu.create_group(json!({"Type": "Public", "Name": "ok"}))
