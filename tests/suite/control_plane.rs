@@ -347,6 +347,50 @@ async fn a_fault_with_times_fails_that_many_requests_then_stops() {
 }
 
 #[tokio::test]
+async fn a_used_up_fault_no_longer_matches_and_is_gone_from_the_rules() {
+    let emu = Emu::start().await;
+    let rule = add_fault(
+        &emu,
+        json!({"command": "create_group", "error_code": 10002, "times": 1}),
+    )
+    .await;
+    let body = json!({"Type": "Public", "Name": "n"});
+    assert_eq!(code(&emu.create_group(body.clone()).await), 10002);
+    assert_eq!(code(&emu.create_group(body).await), 0);
+    let path = format!("/_emulator/faults/{}", rule["id"]);
+    let (status, v) = control(&emu, Method::DELETE, &path, "").await;
+    assert_eq!(status, 404, "the spent rule is removed, not hidden: {v}");
+}
+
+#[tokio::test]
+async fn the_101st_fault_rule_is_refused_naming_the_limit_until_one_is_spent() {
+    let emu = Emu::start().await;
+    add_fault(
+        &emu,
+        json!({"command": "create_group", "error_code": 10002, "times": 1}),
+    )
+    .await;
+    for _ in 1..100 {
+        add_fault(&emu, json!({"command": "get_group_info", "delay_ms": 1})).await;
+    }
+    let rule = json!({"command": "*", "error_code": 10002}).to_string();
+    let (status, v) = control(&emu, Method::POST, "/_emulator/faults", &rule).await;
+    assert_eq!(status, 400, "{v}");
+    let why = v["error"].as_str().unwrap_or("");
+    assert!(
+        why.contains("100 fault rules") && why.contains("DELETE"),
+        "{why}"
+    );
+    let (_, list) = control(&emu, Method::GET, "/_emulator/faults", "").await;
+    assert_eq!(list["faults"].as_array().map(Vec::len), Some(100));
+
+    let spend = emu.create_group(json!({"Type": "Public", "Name": "n"}));
+    assert_eq!(code(&spend.await), 10002);
+    let (status, v) = control(&emu, Method::POST, "/_emulator/faults", &rule).await;
+    assert_eq!(status, 201, "the spent rule's place is free: {v}");
+}
+
+#[tokio::test]
 async fn a_fault_answers_its_code_and_info_only_for_its_command_and_app() {
     let emu = Emu::start().await;
     add_fault(
