@@ -34,6 +34,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// How long a request body may take to arrive (60002 and a closed connection beyond).
     pub body_timeout: std::time::Duration,
+    /// The byte bounds of the callback delivery log and after-event queue.
+    pub callback_bounds: crate::callback::Bounds,
 }
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
@@ -77,6 +79,7 @@ impl Settings {
             private_groups_start_active: false,
             admin_token: None,
             body_timeout: std::time::Duration::from_secs(10),
+            callback_bounds: crate::callback::Bounds::default(),
         }
     }
 }
@@ -131,7 +134,7 @@ impl Emulator {
             admin_token: settings.admin_token.filter(|t| !t.is_empty()),
             body_timeout: settings.body_timeout,
             listening: std::sync::OnceLock::new(),
-            callbacks: Callbacks::new(settings.clock.clone()),
+            callbacks: Callbacks::new(settings.clock.clone(), settings.callback_bounds),
             clock: settings.clock,
             journal: Journal::new(settings.journal_size),
             faults: Faults::default(),
