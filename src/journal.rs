@@ -35,7 +35,7 @@ pub struct Entry {
     pub id: u64,
     /// When the request arrived, unix milliseconds.
     pub time_ms: u64,
-    /// The HTTP method.
+    /// The HTTP method (cut to [`TEXT_LIMIT`], as the path, command word, query and ErrorInfo).
     pub method: Cow<'static, str>,
     /// The path, e.g. `/v4/group_open_http_svc/create_group`.
     pub path: Cow<'static, str>,
@@ -43,7 +43,7 @@ pub struct Entry {
     pub sdkappid: Option<u64>,
     /// The command word (last path segment), known or not.
     pub command: Cow<'static, str>,
-    /// The query string as received. It is masked when written out (`usersig=***`, see
+    /// The query string as received, cut to [`TEXT_LIMIT`]. It is masked when written out (`usersig=***`, see
     /// [`redact_query`]), so the usersig never leaves the emulator, and masking costs nothing
     /// on the request path.
     #[serde(serialize_with = "serialize_redacted")]
@@ -57,7 +57,7 @@ pub struct Entry {
     /// The answer's ErrorCode (0 on success).
     #[serde(rename = "ErrorCode")]
     pub error_code: u32,
-    /// The answer's ErrorInfo (`""` on success).
+    /// The answer's ErrorInfo (`""` on success), cut to [`TEXT_LIMIT`].
     #[serde(rename = "ErrorInfo")]
     pub error_info: String,
     /// The rule that refused the request (`None` on success), e.g. `group_id.in_use`, or
