@@ -99,7 +99,7 @@ impl AfterQueue {
         let Some(held) = self.hold(out.body.len()) else {
             return self.drop_event(
                 out.command,
-                "the events waiting hold --callback-queue-bytes already",
+                "the bodies waiting would exceed --callback-queue-bytes",
             );
         };
         let tx = self.sender.get_or_init(|| {
