@@ -179,6 +179,22 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_TIMEOUT_MS", default_value_t = 2000)]
     pub callback_timeout_ms: u64,
 
+    /// Bytes the callback delivery log (GET /_emulator/callbacks) keeps of each body of a
+    /// delivery, the one sent and the answer; longer ones are cut and marked
+    /// (`request_body_truncated`, `request_body_bytes`, and the same for `response_body`).
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_LOG_BODY_BYTES", default_value_t = crate::callback::DEFAULT_LOG_BODY_BYTES)]
+    pub callback_log_body_bytes: usize,
+
+    /// Bytes the callback delivery log holds in all; the oldest deliveries are forgotten first
+    /// (it keeps at most 1,000 either way; 0 keeps none).
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_LOG_BYTES", default_value_t = crate::callback::DEFAULT_LOG_BYTES)]
+    pub callback_log_bytes: usize,
+
+    /// Body bytes of the after-callbacks waiting to be sent; one that would go beyond is dropped,
+    /// counted and logged, as one beyond 1,024 waiting is.
+    #[arg(long, env = "TIM_EMULATOR_CALLBACK_QUEUE_BYTES", default_value_t = crate::callback::DEFAULT_QUEUE_BYTES)]
+    pub callback_queue_bytes: usize,
+
     /// Refuse a creation (10016) when the before-create callback fails (timeout, transport
     /// error, non-200, not JSON) instead of letting it go on (the vendor default).
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_FAIL_CLOSED", value_parser = clap::builder::BoolishValueParser::new())]
@@ -310,6 +326,11 @@ impl Config {
             body_timeout: Duration::from_millis(self.body_timeout_ms.max(1)),
             header_timeout: Duration::from_millis(self.header_timeout_ms),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            callback_bounds: crate::callback::Bounds {
+                log_body_bytes: self.callback_log_body_bytes,
+                log_bytes: self.callback_log_bytes,
+                queue_bytes: self.callback_queue_bytes,
+            },
         })
     }
 
@@ -414,6 +435,34 @@ mod tests {
         assert_eq!(
             (cb.timeout_ms, cb.fail_closed, cb.token.as_deref()),
             (2000, false, None)
+        );
+    }
+
+    #[test]
+    fn callback_byte_bounds_default_to_16_kib_per_body_and_16_mib_in_all() {
+        let c = Config::try_parse_from(["tim-emulator"]).expect("parses");
+        let b = c.settings().expect("valid").callback_bounds;
+        assert_eq!(
+            (b.log_body_bytes, b.log_bytes, b.queue_bytes),
+            (16384, 16 << 20, 16 << 20)
+        );
+        let args = [
+            "tim-emulator",
+            "--callback-log-body-bytes",
+            "100",
+            "--callback-log-bytes",
+            "2000",
+            "--callback-queue-bytes",
+            "3000",
+        ];
+        let b = Config::try_parse_from(args)
+            .expect("parses")
+            .settings()
+            .expect("valid");
+        let b = b.callback_bounds;
+        assert_eq!(
+            (b.log_body_bytes, b.log_bytes, b.queue_bytes),
+            (100, 2000, 3000)
         );
     }
 

@@ -40,6 +40,8 @@ pub struct Settings {
     /// How long a connection may wait for the first byte of a request, from the accept or the
     /// previous answer; it is closed beyond (see [`crate::server`]).
     pub idle_timeout: std::time::Duration,
+    /// The byte bounds of the callback delivery log and after-event queue.
+    pub callback_bounds: crate::callback::Bounds,
 }
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
@@ -85,6 +87,7 @@ impl Settings {
             body_timeout: std::time::Duration::from_secs(10),
             header_timeout: std::time::Duration::from_secs(10),
             idle_timeout: std::time::Duration::from_secs(60),
+            callback_bounds: crate::callback::Bounds::default(),
         }
     }
 }
@@ -145,7 +148,7 @@ impl Emulator {
             header_timeout: settings.header_timeout,
             idle_timeout: settings.idle_timeout,
             listening: std::sync::OnceLock::new(),
-            callbacks: Callbacks::new(settings.clock.clone()),
+            callbacks: Callbacks::new(settings.clock.clone(), settings.callback_bounds),
             clock: settings.clock,
             journal: Journal::new(settings.journal_size),
             faults: Faults::default(),

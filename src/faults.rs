@@ -6,6 +6,10 @@
 //! one atomic load. Rules live in a short `RwLock<Vec>` read under a brief read lock; each rule's
 //! remaining count is an atomic, so two requests never both take the last use. Probability
 //! draws come from a lock-free splitmix64 sequence (`store::ids::mix64`), not a dependency.
+//!
+//! The list is bounded: at most [`MAX_RULES`] rules are installed at once, and a rule whose
+//! `times` are used up leaves the list on the request that used its last one (the request's
+//! journal entry, `rule_id: "fault:{id}"`, is its record), so requests never scan spent rules.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -17,6 +21,18 @@ use crate::store::ids::mix64;
 
 /// The longest delay a rule may add (emulator choice: one minute).
 pub const MAX_DELAY_MS: u64 = 60_000;
+
+/// The most rules installed at once (emulator choice); [`Faults::add`] refuses more.
+pub const MAX_RULES: usize = 100;
+
+/// [`Faults::add`]'s refusal: [`MAX_RULES`] rules are installed already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{MAX_RULES} fault rules are installed, the most tim-emulator keeps (fixed); remove some \
+     with DELETE /_emulator/faults/{{id}} or all with DELETE /_emulator/faults (a rule whose \
+     times are used up is removed by itself)"
+)]
+pub struct TooManyRules;
 
 /// A validated fault rule, as posted (without its id).
 #[derive(Debug, Clone, PartialEq)]
@@ -94,8 +110,15 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Installs a rule and returns it.
-    pub fn add(&self, spec: FaultSpec) -> Arc<FaultRule> {
+    /// Installs a rule and returns it; [`TooManyRules`] when [`MAX_RULES`] are installed.
+    pub fn add(&self, spec: FaultSpec) -> Result<Arc<FaultRule>, TooManyRules> {
+        let mut rules = self.rules.write().unwrap_or_else(PoisonError::into_inner);
+        // A rule spent by a request that has not swept it yet frees its place here already.
+        rules.retain(|r| !used_up(r));
+        if rules.len() >= MAX_RULES {
+            self.installed.store(rules.len(), Ordering::Release);
+            return Err(TooManyRules);
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let rule = Arc::new(FaultRule {
             id,
@@ -108,13 +131,23 @@ impl Faults {
             probability: spec.probability,
             fired: AtomicU64::new(0),
         });
-        let mut rules = self.rules.write().unwrap_or_else(PoisonError::into_inner);
         rules.push(Arc::clone(&rule));
         self.installed.store(rules.len(), Ordering::Release);
-        rule
+        Ok(rule)
     }
 
-    /// The installed rules that still have uses left, oldest first.
+    /// How many rules are installed (the ones requests scan).
+    pub fn len(&self) -> usize {
+        self.installed.load(Ordering::Acquire)
+    }
+
+    /// Whether no rule is installed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The installed rules that still have uses left, oldest first (a rule spent by a request
+    /// still sweeping it is left out).
     pub fn list(&self) -> Vec<Arc<FaultRule>> {
         let rules = self.rules.read().unwrap_or_else(PoisonError::into_inner);
         rules.iter().filter(|r| !used_up(r)).cloned().collect()
@@ -137,18 +170,32 @@ impl Faults {
     }
 
     /// The fault for a request of `command` on `sdkappid`: the first rule, in the order they
-    /// were posted, that matches, has uses left and wins its probability draw.
+    /// were posted, that matches, has uses left and wins its probability draw. A rule this
+    /// request used up is removed from the list.
     pub fn pick(&self, command: &str, sdkappid: u64) -> Option<Fault> {
-        if self.installed.load(Ordering::Acquire) == 0 {
+        if self.is_empty() {
             return None;
         }
-        let rules = self.rules.read().unwrap_or_else(PoisonError::into_inner);
-        rules
-            .iter()
-            .filter(|r| r.command == "*" || r.command == command)
-            .filter(|r| r.sdkappid.is_none_or(|id| id == sdkappid))
-            .find(|r| self.draw(r.probability) && take_use(r))
-            .map(|r| fire(r))
+        let (fault, spent) = {
+            let rules = self.rules.read().unwrap_or_else(PoisonError::into_inner);
+            let rule = rules
+                .iter()
+                .filter(|r| r.command == "*" || r.command == command)
+                .filter(|r| r.sdkappid.is_none_or(|id| id == sdkappid))
+                .find(|r| self.draw(r.probability) && take_use(r))?;
+            (fire(rule), used_up(rule))
+        };
+        if spent {
+            self.sweep();
+        }
+        Some(fault)
+    }
+
+    /// Removes the rules whose uses are all taken.
+    fn sweep(&self) {
+        let mut rules = self.rules.write().unwrap_or_else(PoisonError::into_inner);
+        rules.retain(|r| !used_up(r));
+        self.installed.store(rules.len(), Ordering::Release);
     }
 
     /// `true` with chance `p`.
@@ -204,6 +251,10 @@ fn fire(r: &FaultRule) -> Fault {
 mod tests {
     use super::*;
 
+    fn add(f: &Faults, s: FaultSpec) -> Arc<FaultRule> {
+        f.add(s).expect("room for the rule")
+    }
+
     fn spec(command: &str, times: Option<u64>, probability: f64) -> FaultSpec {
         FaultSpec {
             command: command.into(),
@@ -219,7 +270,7 @@ mod tests {
     #[test]
     fn a_counted_rule_fires_exactly_that_many_times() {
         let f = Faults::default();
-        f.add(spec("create_group", Some(2), 1.0));
+        add(&f, spec("create_group", Some(2), 1.0));
         let fired = (0..5)
             .filter(|_| f.pick("create_group", 1).is_some())
             .count();
@@ -228,18 +279,45 @@ mod tests {
     }
 
     #[test]
+    fn a_used_up_rule_leaves_the_list_that_requests_scan() {
+        let f = Faults::default();
+        let once = add(&f, spec("create_group", Some(1), 1.0));
+        add(&f, spec("get_group_info", None, 1.0));
+        assert_eq!(f.pick("create_group", 1).map(|x| x.rule_id), Some(once.id));
+        assert_eq!(f.len(), 1, "only the unlimited rule is left");
+        assert!(f.pick("create_group", 1).is_none());
+        assert!(
+            !f.remove(once.id),
+            "the spent rule is gone, not merely hidden"
+        );
+    }
+
+    #[test]
+    fn no_more_than_max_rules_are_installed_and_a_spent_one_frees_its_place() {
+        let f = Faults::default();
+        add(&f, spec("create_group", Some(1), 1.0));
+        for _ in 1..MAX_RULES {
+            add(&f, spec("get_group_info", None, 1.0));
+        }
+        assert_eq!(f.add(spec("*", None, 1.0)).map(|r| r.id), Err(TooManyRules));
+        assert!(f.pick("create_group", 1).is_some());
+        assert!(f.add(spec("*", None, 1.0)).is_ok());
+        assert_eq!(f.len(), MAX_RULES);
+    }
+
+    #[test]
     fn probability_zero_never_fires_and_one_always_does() {
         let f = Faults::default();
-        f.add(spec("create_group", None, 0.0));
+        add(&f, spec("create_group", None, 0.0));
         assert!((0..100).all(|_| f.pick("create_group", 1).is_none()));
-        f.add(spec("create_group", None, 1.0));
+        add(&f, spec("create_group", None, 1.0));
         assert!((0..100).all(|_| f.pick("create_group", 1).is_some()));
     }
 
     #[test]
     fn half_probability_fires_roughly_half_the_time() {
         let f = Faults::default();
-        f.add(spec("*", None, 0.5));
+        add(&f, spec("*", None, 0.5));
         let fired = (0..10_000).filter(|_| f.pick("x", 1).is_some()).count();
         assert!((4_000..6_000).contains(&fired), "{fired}");
     }
@@ -247,11 +325,11 @@ mod tests {
     #[test]
     fn code_10002_is_the_internal_error_and_others_are_custom() {
         let f = Faults::default();
-        f.add(spec("a", None, 1.0));
+        add(&f, spec("a", None, 1.0));
         let mut s = spec("b", None, 1.0);
         s.error_code = Some(60007);
         s.error_info = Some("slow".into());
-        f.add(s);
+        add(&f, s);
         let a = f.pick("a", 1).and_then(|x| x.error).map(|e| e.code());
         assert_eq!(a, Some(10002));
         let b = f.pick("b", 1).and_then(|x| x.error);
@@ -269,7 +347,7 @@ mod tests {
         let f = Faults::default();
         let mut s = spec("create_group", None, 1.0);
         s.sdkappid = Some(7);
-        f.add(s);
+        add(&f, s);
         assert!(f.pick("create_group", 8).is_none());
         assert!(f.pick("create_group", 7).is_some());
     }

@@ -22,6 +22,12 @@ pub const DEFAULT_CAPACITY: usize = 1000;
 /// Bytes of a request body kept in an entry; longer bodies are cut (at a character boundary).
 pub const BODY_LIMIT: usize = 4096;
 
+/// Bytes kept of each other text of an entry: the method, the path, the command word, the query
+/// and ErrorInfo. Longer ones are cut (at a character boundary) and listed in
+/// [`Entry::truncated`] with the length they had, so one entry holds at most about 6 × 4 KiB
+/// whatever the request was (a 124 KB query or GroupId is not kept whole).
+pub const TEXT_LIMIT: usize = 4096;
+
 /// One journaled vendor request.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Entry {
@@ -29,7 +35,7 @@ pub struct Entry {
     pub id: u64,
     /// When the request arrived, unix milliseconds.
     pub time_ms: u64,
-    /// The HTTP method.
+    /// The HTTP method (cut to [`TEXT_LIMIT`], as the path, command word, query and ErrorInfo).
     pub method: Cow<'static, str>,
     /// The path, e.g. `/v4/group_open_http_svc/create_group`.
     pub path: Cow<'static, str>,
@@ -37,7 +43,7 @@ pub struct Entry {
     pub sdkappid: Option<u64>,
     /// The command word (last path segment), known or not.
     pub command: Cow<'static, str>,
-    /// The query string as received. It is masked when written out (`usersig=***`, see
+    /// The query string as received, cut to [`TEXT_LIMIT`]. It is masked when written out (`usersig=***`, see
     /// [`redact_query`]), so the usersig never leaves the emulator, and masking costs nothing
     /// on the request path.
     #[serde(serialize_with = "serialize_redacted")]
@@ -51,7 +57,7 @@ pub struct Entry {
     /// The answer's ErrorCode (0 on success).
     #[serde(rename = "ErrorCode")]
     pub error_code: u32,
-    /// The answer's ErrorInfo (`""` on success).
+    /// The answer's ErrorInfo (`""` on success), cut to [`TEXT_LIMIT`].
     #[serde(rename = "ErrorInfo")]
     pub error_info: String,
     /// The rule that refused the request (`None` on success), e.g. `group_id.in_use`, or
@@ -59,6 +65,61 @@ pub struct Entry {
     pub rule_id: Option<String>,
     /// Time to answer, microseconds.
     pub latency_us: u64,
+    /// The texts cut to [`TEXT_LIMIT`] and their full lengths; written only when one was cut.
+    #[serde(skip_serializing_if = "Truncated::is_empty")]
+    pub truncated: Truncated,
+}
+
+/// The full length in bytes of each text of an [`Entry`] that was cut to [`TEXT_LIMIT`] (the
+/// body has its own `body_truncated` and `body_bytes`). Written as an object of only the cut
+/// fields, named as the entry names them, e.g. `"truncated": {"query": 124000}`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Truncated {
+    /// The method's full length, when cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<usize>,
+    /// The path's full length, when cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<usize>,
+    /// The command word's full length, when cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<usize>,
+    /// The query's full length, when cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<usize>,
+    /// ErrorInfo's full length, when cut.
+    #[serde(rename = "ErrorInfo", skip_serializing_if = "Option::is_none")]
+    pub error_info: Option<usize>,
+}
+
+impl Truncated {
+    /// Whether nothing was cut.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// `text` as an entry keeps it: its first [`TEXT_LIMIT`] bytes at most, and its full length
+/// when it was cut.
+pub fn clip(text: &str) -> (String, Option<usize>) {
+    let kept = crate::text::prefix(text, TEXT_LIMIT);
+    let cut = (kept.len() < text.len()).then_some(text.len());
+    (kept.to_string(), cut)
+}
+
+/// [`clip`] for text the entry owns already (cut in place) or borrows for the whole run.
+pub fn clip_cow(text: Cow<'static, str>) -> (Cow<'static, str>, Option<usize>) {
+    match text {
+        Cow::Borrowed(s) if s.len() <= TEXT_LIMIT => (Cow::Borrowed(s), None),
+        Cow::Borrowed(s) => {
+            let (kept, cut) = clip(s);
+            (Cow::Owned(kept), cut)
+        }
+        Cow::Owned(mut s) => {
+            let cut = crate::text::truncate(&mut s, TEXT_LIMIT);
+            (Cow::Owned(s), cut)
+        }
+    }
 }
 
 /// Which entries a read wants.
@@ -208,11 +269,7 @@ pub fn body_text(bytes: &[u8]) -> (String, bool) {
     if bytes.len() <= BODY_LIMIT {
         return (text.into_owned(), false);
     }
-    let mut end = BODY_LIMIT.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (text[..end].to_string(), true)
+    (crate::text::prefix(&text, BODY_LIMIT).to_string(), true)
 }
 
 #[cfg(test)]
@@ -235,6 +292,7 @@ mod tests {
             error_info: String::new(),
             rule_id: None,
             latency_us: 0,
+            truncated: Truncated::default(),
         }
     }
 
@@ -329,6 +387,27 @@ mod tests {
         for (q, want) in table {
             assert_eq!(redact_query(q), want);
         }
+    }
+
+    #[test]
+    fn long_texts_are_cut_and_listed_with_their_length_and_short_ones_are_not() {
+        let (kept, cut) = clip(&"q=1&".repeat(31_000));
+        assert_eq!((kept.len(), cut), (TEXT_LIMIT, Some(124_000)));
+        assert_eq!(clip("sdkappid=1"), ("sdkappid=1".to_string(), None));
+        let (kept, cut) = clip_cow(Cow::Owned("用".repeat(2000)));
+        assert!(kept.len() <= TEXT_LIMIT && kept.len() > TEXT_LIMIT - 3);
+        assert_eq!(cut, Some(6000));
+        assert_eq!(clip_cow(Cow::Borrowed("create_group")).1, None);
+
+        let mut e = entry(1, "create_group", 10004);
+        assert!(
+            !serde_json::to_string(&e)
+                .expect("serializes")
+                .contains("truncated\":{")
+        );
+        e.truncated.query = Some(124_000);
+        let v = serde_json::to_value(&e).expect("serializes");
+        assert_eq!(v["truncated"], serde_json::json!({"query": 124_000}));
     }
 
     #[test]

@@ -29,6 +29,7 @@
 //! - [`journal`], [`faults`]: the request journal and fault injection behind the control plane.
 //! - [`snapshot`]: the state document (export and all-or-nothing import).
 //! - [`persist`]: the `--state-file` (load at start, atomic save at shutdown and periodically).
+//! - [`text`]: cutting kept text to a byte cap at a character boundary.
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
 //! - [`server`]: the accept loop ([`serve`]): hyper-util connections with the idle, header and
 //!   body timeouts, and the graceful stop.
@@ -50,6 +51,7 @@ pub mod rules;
 pub mod server;
 pub mod snapshot;
 pub mod store;
+pub mod text;
 pub mod usersig;
 
 use axum::Router;

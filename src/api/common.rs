@@ -208,6 +208,7 @@ fn journal_entry(
     latency_us: u64,
 ) -> journal::Entry {
     let (body, body_truncated) = journal::body_text(&trace.body);
+    let mut truncated = journal::Truncated::default();
     let (error_code, error_info, rule_id) = match result {
         Ok(_) => (0, String::new(), None),
         Err(e) => {
@@ -215,26 +216,34 @@ fn journal_entry(
                 Some(id) => format!("fault:{id}"),
                 None => e.rule_id().to_string(),
             };
-            (e.code(), e.to_string(), Some(rule))
+            let (info, cut) = journal::clip_cow(Cow::Owned(e.to_string()));
+            truncated.error_info = cut;
+            (e.code(), info.into_owned(), Some(rule))
         }
     };
     // A served command's path and word are static (the registry's); only unknown ones are
-    // copied. That keeps the entry at three allocations: query, body and the entry itself.
+    // copied, at most `journal::TEXT_LIMIT` bytes each. That keeps the entry at three
+    // allocations: query, body and the entry itself.
     let (path, command) = match trace.command {
         Some(c) => (Cow::Borrowed(c.full_path()), Cow::Borrowed(c.name)),
-        None => (
-            Cow::Owned(parts.uri.path().to_string()),
-            Cow::Owned(command_word(parts).to_string()),
-        ),
+        None => {
+            let (path, path_cut) = journal::clip(parts.uri.path());
+            let (command, command_cut) = journal::clip(command_word(parts));
+            (truncated.path, truncated.command) = (path_cut, command_cut);
+            (Cow::Owned(path), Cow::Owned(command))
+        }
     };
+    let (method, method_cut) = journal::clip_cow(journal::method_name(&parts.method));
+    let (query, query_cut) = journal::clip(parts.uri.query().unwrap_or(""));
+    (truncated.method, truncated.query) = (method_cut, query_cut);
     journal::Entry {
         id: 0,
         time_ms,
-        method: journal::method_name(&parts.method),
+        method,
         path,
         sdkappid,
         command,
-        query: parts.uri.query().unwrap_or("").to_string(),
+        query,
         body,
         body_truncated,
         body_bytes: trace.body.len(),
@@ -242,6 +251,7 @@ fn journal_entry(
         error_info,
         rule_id,
         latency_us,
+        truncated,
     }
 }
 

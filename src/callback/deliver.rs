@@ -28,6 +28,10 @@ pub struct Outgoing {
 struct Answer {
     status: u16,
     body: String,
+    /// The full length in bytes, when known.
+    bytes: Option<u64>,
+    /// Whether reading stopped at [`MAX_ANSWER_BYTES`] with more to come.
+    truncated: bool,
 }
 
 /// Sends `out` with `client` and records the result as delivery number `seq`.
@@ -49,14 +53,20 @@ pub async fn deliver(client: &reqwest::Client, out: Outgoing, seq: u64, clock: &
             )),
         ),
     };
+    // The body moves into the delivery as text, no copy; the log cuts it when it keeps it.
+    let request_body = String::from_utf8(out.body)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Delivery {
         seq,
         time_ms,
         sdkappid: out.target.sdkappid,
         command: out.command,
         url,
-        request_body: serde_json::from_slice(&out.body).unwrap_or_default(),
+        request_body_bytes: request_body.len(),
+        request_body,
         status: answer.as_ref().map(|a| a.status),
+        response_body_bytes: answer.as_ref().and_then(|a| a.bytes),
+        response_body_truncated: answer.as_ref().is_some_and(|a| a.truncated),
         response_body: answer.map(|a| a.body),
         error,
         latency_ms,
@@ -74,16 +84,26 @@ async fn exchange(client: &reqwest::Client, url: &str, body: &[u8]) -> Result<An
         .await
         .map_err(|e| error_text(&e))?;
     let status = resp.status().as_u16();
+    let announced = resp.content_length();
     let mut bytes = Vec::new();
+    let mut truncated = false;
     while let Some(chunk) = resp.chunk().await.map_err(|e| error_text(&e))? {
         let room = MAX_ANSWER_BYTES - bytes.len();
-        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() == MAX_ANSWER_BYTES {
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            truncated = true;
             break;
         }
+        bytes.extend_from_slice(&chunk);
     }
+    let read = bytes.len() as u64;
     let body = String::from_utf8_lossy(&bytes).into_owned();
-    Ok(Answer { status, body })
+    Ok(Answer {
+        status,
+        body,
+        bytes: announced.or((!truncated).then_some(read)),
+        truncated,
+    })
 }
 
 /// The error and its causes on one line: reqwest's own text alone hides "connection refused".

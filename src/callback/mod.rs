@@ -5,8 +5,9 @@
 //! - [`url`]: the query string and the `Sign` of a token.
 //! - [`deliver`]: one HTTP exchange, bounded by the app's `timeout_ms`, as a [`log::Delivery`].
 //! - [`verdict`]: what the before-create answer means (go on, 10016, a custom code, a failure).
-//! - [`queue`]: after-events, sent in the background through a bounded queue.
-//! - [`log`]: the recent deliveries the control plane shows.
+//! - [`queue`]: after-events, sent in the background through a queue bounded in count and bytes.
+//! - [`log`]: the recent deliveries the control plane shows, bounded in count and bytes
+//!   ([`Bounds`]).
 //!
 //! One [`Callbacks`] lives in the [`crate::Emulator`]; it owns the one HTTP client, so
 //! connections to the backend are reused across callbacks.
@@ -36,6 +37,42 @@ use self::url::Target;
 use crate::apps::CallbackConfig;
 use crate::clock::Clock;
 use crate::error::VendorError;
+
+/// The default of [`Bounds::log_body_bytes`]: 16 KiB.
+pub const DEFAULT_LOG_BODY_BYTES: usize = 16 << 10;
+
+/// The default of [`Bounds::log_bytes`]: 16 MiB.
+pub const DEFAULT_LOG_BYTES: usize = 16 << 20;
+
+/// The default of [`Bounds::queue_bytes`]: 16 MiB.
+pub const DEFAULT_QUEUE_BYTES: usize = 16 << 20;
+
+/// The byte bounds of what the callback machinery holds, on top of its count bounds
+/// ([`log::LOG_CAPACITY`] deliveries, [`queue::QUEUE_CAPACITY`] waiting after-events), so
+/// callback bodies of megabytes cannot grow memory with them. Set by `--callback-log-body-bytes`,
+/// `--callback-log-bytes` and `--callback-queue-bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Bytes the delivery log keeps of each body of a delivery (the body sent, the answer);
+    /// longer ones are cut and marked (`request_body_truncated`, `request_body_bytes`, ...).
+    pub log_body_bytes: usize,
+    /// Bytes the delivery log holds in all (see [`log::Delivery::cost`]); the oldest
+    /// deliveries are forgotten first.
+    pub log_bytes: usize,
+    /// Body bytes of the after-events waiting or being sent; an event that would go beyond is
+    /// dropped, counted and logged, as one beyond [`queue::QUEUE_CAPACITY`] is.
+    pub queue_bytes: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Self {
+            log_body_bytes: DEFAULT_LOG_BODY_BYTES,
+            log_bytes: DEFAULT_LOG_BYTES,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+        }
+    }
+}
 
 /// A callback body that knows its command.
 pub trait Event: Serialize {
@@ -104,20 +141,28 @@ impl Origin<'_> {
 #[derive(Debug)]
 pub struct Callbacks {
     clock: Clock,
+    bounds: Bounds,
     client: OnceLock<reqwest::Client>,
     queue: AfterQueue,
     log: Arc<DeliveryLog>,
 }
 
 impl Callbacks {
-    /// Callbacks stamped with `clock`'s time (`RequestTime`, the log's times).
-    pub fn new(clock: Clock) -> Self {
+    /// Callbacks stamped with `clock`'s time (`RequestTime`, the log's times), holding at most
+    /// what `bounds` allow.
+    pub fn new(clock: Clock, bounds: Bounds) -> Self {
         Self {
             clock,
+            bounds,
             client: OnceLock::new(),
-            queue: AfterQueue::default(),
-            log: Arc::default(),
+            queue: AfterQueue::new(queue::QUEUE_CAPACITY, bounds.queue_bytes),
+            log: Arc::new(DeliveryLog::new(bounds)),
         }
+    }
+
+    /// The byte bounds in force.
+    pub fn bounds(&self) -> Bounds {
+        self.bounds
     }
 
     /// The shared HTTP client (it ignores proxy variables: callbacks go straight to the
@@ -141,7 +186,7 @@ impl Callbacks {
         &self.log
     }
 
-    /// How many after-events were dropped because the queue was full.
+    /// How many after-events were dropped because the queue was full (in count or bytes).
     pub fn dropped(&self) -> u64 {
         self.queue.dropped()
     }

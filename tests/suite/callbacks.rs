@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tim_emulator::Settings;
 use tim_emulator::apps::{AppPolicy, Apps, CallbackConfig, Limits};
+use tim_emulator::callback::Bounds;
 
 const BEFORE: &str = "Group.CallbackBeforeCreateGroup";
 const AFTER_CREATE: &str = "Group.CallbackAfterCreateGroup";
@@ -563,4 +564,126 @@ async fn a_callback_url_pointing_at_the_emulator_itself_is_refused_instead_of_lo
         answer.contains("60002") && answer.contains("loop"),
         "{answer}"
     );
+}
+
+/// A settings of zero-config apps calling back `cb`, any account imported, these byte bounds.
+async fn emu_bounded(cb: CallbackConfig, bounds: Bounds) -> Emu {
+    let mut s = Settings::zero_config();
+    s.id_seed = Some(7);
+    s.auto_import_accounts = true;
+    s.apps = Apps::zero_config(Limits::UNLIMITED);
+    s.apps.set_zero_config_callback(Some(cb));
+    s.callback_bounds = bounds;
+    Emu::start_with(s).await
+}
+
+/// The raw `GET /_emulator/callbacks` answer.
+async fn listing(emu: &Emu) -> (usize, Value) {
+    let raw = emu
+        .request(reqwest::Method::GET, "/_emulator/callbacks", Vec::new())
+        .await;
+    assert_eq!(raw.status, 200, "{}", raw.body);
+    (raw.body.len(), raw.json())
+}
+
+/// A before-create answer of about 1 MiB that still allows.
+fn huge_answer() -> Reply {
+    let pad = "x".repeat(1 << 20);
+    Reply::Json(json!({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, "Pad": pad}))
+}
+
+/// Issue 11 B: 50 answers of 1 MiB keep the delivery log within its bounds, and its listing
+/// small: each answer is kept cut to 16 KiB and marked with its full length.
+#[tokio::test]
+async fn fifty_answers_of_1_mib_keep_the_log_and_its_listing_small() {
+    let rx = Receiver::start(huge_answer()).await;
+    let emu = emu_bounded(config(&rx.url, &[BEFORE]), Bounds::default()).await;
+    for i in 0..50 {
+        let v = emu.create_group(json!({"Type": "Public", "Name": format!("g{i}")}));
+        assert_eq!(code(&v.await), 0);
+    }
+    let (size, v) = listing(&emu).await;
+    assert!(size < 1 << 20, "the listing is {size} bytes");
+    let kept = v["deliveries"].as_array().unwrap();
+    assert_eq!(kept.len(), 50);
+    for d in kept {
+        assert!(d["response_body"].as_str().unwrap().len() <= 16 << 10);
+        assert_eq!(d["response_body_truncated"], true, "{}", d["seq"]);
+        assert!(d["response_body_bytes"].as_u64().unwrap() > 1 << 20);
+        assert_eq!(d["request_body_truncated"], false);
+        assert_eq!(
+            d["request_body"]["Type"], "Public",
+            "a whole body stays JSON"
+        );
+    }
+    assert!(v["log_bytes"].as_u64().unwrap() <= v["log_byte_capacity"].as_u64().unwrap());
+    assert_eq!(
+        (
+            v["log_byte_capacity"].clone(),
+            v["body_byte_capacity"].clone()
+        ),
+        (json!(16 << 20), json!(16 << 10))
+    );
+}
+
+/// Issue 11 B: the log forgets its oldest deliveries to stay within `--callback-log-bytes`, and
+/// cuts a large body sent to `--callback-log-body-bytes`, saying how long it was.
+#[tokio::test]
+async fn the_log_keeps_the_newest_deliveries_within_its_bytes_and_cuts_large_bodies_sent() {
+    let rx = Receiver::start(huge_answer()).await;
+    let bounds = Bounds {
+        log_body_bytes: 4096,
+        log_bytes: 64 << 10,
+        ..Bounds::default()
+    };
+    let emu = emu_bounded(config(&rx.url, &[BEFORE]), bounds).await;
+    let members: Vec<Value> = (0..100)
+        .map(|i| json!({"Member_Account": format!("member-with-a-long-account-name-{i:03}")}))
+        .collect();
+    for i in 0..30 {
+        let body = json!({"Owner_Account": "owner", "Type": "Public", "Name": format!("g{i}"),
+                          "MemberList": members});
+        assert_eq!(code(&emu.create_group(body).await), 0);
+    }
+    let (size, v) = listing(&emu).await;
+    assert!(
+        v["log_bytes"].as_u64().unwrap() <= 64 << 10,
+        "{}",
+        v["log_bytes"]
+    );
+    assert!(size < 128 << 10, "the listing is {size} bytes");
+    let kept = v["deliveries"].as_array().unwrap();
+    assert!((2..30).contains(&kept.len()), "{} kept", kept.len());
+    assert_eq!(kept.last().unwrap()["seq"], 30, "the newest stays");
+    let sent = rx.received().pop().unwrap().raw;
+    let d = kept.last().unwrap();
+    assert_eq!(d["request_body_truncated"], true);
+    assert_eq!(d["request_body_bytes"], sent.len());
+    let text = d["request_body"].as_str().expect("a cut body is a string");
+    assert!(text.len() <= 4096 && sent.starts_with(text));
+}
+
+/// Issue 11 B: after-events beyond `--callback-queue-bytes` are dropped and counted while
+/// the backend is slow, instead of piling up.
+#[tokio::test]
+async fn after_events_beyond_the_queue_bytes_are_dropped_and_counted() {
+    let rx = Receiver::start(Reply::Stall).await;
+    let bounds = Bounds {
+        queue_bytes: 1000,
+        ..Bounds::default()
+    };
+    let emu = emu_bounded(config(&rx.url, &[AFTER_CREATE]), bounds).await;
+    let members: Vec<Value> = (0..10)
+        .map(|i| json!({"Member_Account": format!("member-with-a-long-account-name-{i:03}")}))
+        .collect();
+    for i in 0..5 {
+        let body = json!({"Owner_Account": "owner", "Type": "Public", "Name": format!("g{i}"),
+                          "MemberList": members});
+        assert_eq!(code(&emu.create_group(body).await), 0);
+    }
+    let (_, v) = listing(&emu).await;
+    // Each body is over 500 bytes: while the first waits on the stalled backend (2 s), every
+    // other one is dropped.
+    assert_eq!(v["dropped"], 4, "{v}");
+    assert_eq!(v["queue_byte_capacity"], 1000);
 }

@@ -267,6 +267,56 @@ async fn the_journal_keeps_only_the_newest_entries_and_cuts_long_bodies() {
 }
 
 #[tokio::test]
+async fn the_journal_cuts_a_long_query_path_and_error_info_and_says_how_long_they_were() {
+    let emu = Emu::start().await;
+    // Together under the 64 KiB a request target may have (the http crate's limit).
+    let word = "x".repeat(30_000);
+    let query = format!("{}&pad={}", Emu::query(APP, "admin"), "q".repeat(30_000));
+    let raw = emu
+        .post_raw(&format!("group_open_http_svc/{word}"), &query, "{}")
+        .await;
+    common::assert_envelope(&raw);
+    assert!(
+        common::info(&raw.json()).len() > 30_000,
+        "the answer names the word"
+    );
+    let entries = journal(&emu, "").await;
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    for (field, full) in [
+        ("query", query.len()),
+        ("path", format!("/v4/group_open_http_svc/{word}").len()),
+        ("command", word.len()),
+    ] {
+        assert!(
+            e[field].as_str().map_or(usize::MAX, str::len) <= 4096,
+            "{field}"
+        );
+        assert_eq!(e["truncated"][field], full, "{field}");
+    }
+    assert!(
+        e["query"]
+            .as_str()
+            .is_some_and(|q| q.contains("usersig=***"))
+    );
+    assert!(e["ErrorInfo"].as_str().map_or(usize::MAX, str::len) <= 4096);
+    assert!(e["truncated"]["ErrorInfo"].as_u64().unwrap_or(0) > 30_000);
+    let whole = control(&emu, Method::GET, "/_emulator/requests", "")
+        .await
+        .1;
+    assert!(whole.to_string().len() < 24 * 1024, "the entry stays small");
+}
+
+#[tokio::test]
+async fn an_entry_with_nothing_cut_has_no_truncated_marker() {
+    let emu = Emu::start().await;
+    emu.create_group(json!({"Type": "Nope", "Name": "bad"}))
+        .await;
+    let entries = journal(&emu, "").await;
+    assert_eq!(entries[0].get("truncated"), None);
+}
+
+#[tokio::test]
 async fn deleting_the_journal_empties_it() {
     let emu = Emu::start().await;
     emu.create_group(json!({"Type": "Public", "Name": "ok"}))
@@ -294,6 +344,50 @@ async fn a_fault_with_times_fails_that_many_requests_then_stops() {
     assert_eq!(failed[0]["rule_id"], format!("fault:{}", rule["id"]));
     let (_, list) = control(&emu, Method::GET, "/_emulator/faults", "").await;
     assert_eq!(list["faults"], json!([]));
+}
+
+#[tokio::test]
+async fn a_used_up_fault_no_longer_matches_and_is_gone_from_the_rules() {
+    let emu = Emu::start().await;
+    let rule = add_fault(
+        &emu,
+        json!({"command": "create_group", "error_code": 10002, "times": 1}),
+    )
+    .await;
+    let body = json!({"Type": "Public", "Name": "n"});
+    assert_eq!(code(&emu.create_group(body.clone()).await), 10002);
+    assert_eq!(code(&emu.create_group(body).await), 0);
+    let path = format!("/_emulator/faults/{}", rule["id"]);
+    let (status, v) = control(&emu, Method::DELETE, &path, "").await;
+    assert_eq!(status, 404, "the spent rule is removed, not hidden: {v}");
+}
+
+#[tokio::test]
+async fn the_101st_fault_rule_is_refused_naming_the_limit_until_one_is_spent() {
+    let emu = Emu::start().await;
+    add_fault(
+        &emu,
+        json!({"command": "create_group", "error_code": 10002, "times": 1}),
+    )
+    .await;
+    for _ in 1..100 {
+        add_fault(&emu, json!({"command": "get_group_info", "delay_ms": 1})).await;
+    }
+    let rule = json!({"command": "*", "error_code": 10002}).to_string();
+    let (status, v) = control(&emu, Method::POST, "/_emulator/faults", &rule).await;
+    assert_eq!(status, 400, "{v}");
+    let why = v["error"].as_str().unwrap_or("");
+    assert!(
+        why.contains("100 fault rules") && why.contains("DELETE"),
+        "{why}"
+    );
+    let (_, list) = control(&emu, Method::GET, "/_emulator/faults", "").await;
+    assert_eq!(list["faults"].as_array().map(Vec::len), Some(100));
+
+    let spend = emu.create_group(json!({"Type": "Public", "Name": "n"}));
+    assert_eq!(code(&spend.await), 10002);
+    let (status, v) = control(&emu, Method::POST, "/_emulator/faults", &rule).await;
+    assert_eq!(status, 201, "the spent rule's place is free: {v}");
 }
 
 #[tokio::test]

@@ -1,5 +1,8 @@
 //! `GET /_emulator/callbacks` lists recent callback deliveries (oldest first, optionally of one
-//! `?sdkappid=`); `DELETE /_emulator/callbacks` forgets them.
+//! `?sdkappid=`) with the log's and the queue's bounds; `DELETE /_emulator/callbacks` forgets
+//! them.
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -18,12 +21,17 @@ pub struct Filter {
     sdkappid: Option<u64>,
 }
 
-/// The listing.
+/// The listing: the deliveries, what the log holds against its bounds, the queue's bounds
+/// and how many after-events it dropped.
 #[derive(Serialize)]
 pub struct Listing {
-    deliveries: Vec<Delivery>,
+    deliveries: Vec<Arc<Delivery>>,
     log_capacity: usize,
+    log_bytes: usize,
+    log_byte_capacity: usize,
+    body_byte_capacity: usize,
     queue_capacity: usize,
+    queue_byte_capacity: usize,
     dropped: u64,
 }
 
@@ -43,10 +51,15 @@ pub async fn list(
         let body = serde_json::json!({"error": "sdkappid must be a positive integer"});
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     };
+    let (log, bounds) = (emu.callbacks.log(), emu.callbacks.bounds());
     Json(Listing {
-        deliveries: emu.callbacks.log().snapshot(f.sdkappid),
+        deliveries: log.snapshot(f.sdkappid),
         log_capacity: LOG_CAPACITY,
+        log_bytes: log.bytes(),
+        log_byte_capacity: bounds.log_bytes,
+        body_byte_capacity: bounds.log_body_bytes,
         queue_capacity: QUEUE_CAPACITY,
+        queue_byte_capacity: bounds.queue_bytes,
         dropped: emu.callbacks.dropped(),
     })
     .into_response()

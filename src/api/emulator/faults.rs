@@ -1,5 +1,6 @@
-//! `/_emulator/faults`: `POST` installs a fault rule, `GET` lists the rules with their ids and
-//! remaining uses, `DELETE` removes them all and `DELETE /_emulator/faults/{id}` removes one.
+//! `/_emulator/faults`: `POST` installs a fault rule (at most [`crate::faults::MAX_RULES`] at
+//! once), `GET` lists the rules with their ids and remaining uses (a rule whose `times` are used
+//! up is gone), `DELETE` removes them all and `DELETE /_emulator/faults/{id}` removes one.
 
 use std::sync::Arc;
 
@@ -37,14 +38,19 @@ pub struct FaultList {
     faults: Vec<Arc<FaultRule>>,
 }
 
-/// Installs a rule; 201 with the rule (and its id).
+/// Installs a rule; 201 with the rule (and its id), 400 when it is not valid or
+/// [`crate::faults::MAX_RULES`] rules are installed already.
 pub async fn post(
     State(emu): State<Shared>,
     body: Body,
 ) -> Result<(StatusCode, Json<Arc<FaultRule>>), ControlError> {
     let req: FaultRequest = json_body(body, MAX_RULE_BYTES).await?;
     let spec = req.into_spec().map_err(ControlError::bad_request)?;
-    Ok((StatusCode::CREATED, Json(emu.faults.add(spec))))
+    let rule = emu
+        .faults
+        .add(spec)
+        .map_err(|e| ControlError::bad_request(e.to_string()))?;
+    Ok((StatusCode::CREATED, Json(rule)))
 }
 
 /// The rules that still have uses left, oldest first.
