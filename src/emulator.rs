@@ -34,7 +34,13 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// How long a request body may take to arrive (60002 and a closed connection beyond).
     pub body_timeout: std::time::Duration,
+    /// Messages each group keeps in history, 0 = unlimited (`--history-per-group`).
+    pub history_per_group: usize,
 }
+
+/// The default of `--history-per-group`: messages each group keeps (emulator choice: enough
+/// for a week of a busy group at well under 100 MB).
+pub const DEFAULT_HISTORY_PER_GROUP: usize = 100_000;
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
 /// `ShutUpAllMember`, `MuteUntil` / `ShutUpUntil`. Requests accept both whatever this says.
@@ -77,6 +83,7 @@ impl Settings {
             private_groups_start_active: false,
             admin_token: None,
             body_timeout: std::time::Duration::from_secs(10),
+            history_per_group: DEFAULT_HISTORY_PER_GROUP,
         }
     }
 }
@@ -100,6 +107,8 @@ pub struct Emulator {
     pub admin_token: Option<String>,
     /// How long a request body may take to arrive.
     pub body_timeout: std::time::Duration,
+    /// Messages each group keeps in history (0 = unlimited).
+    pub history_per_group: usize,
     /// The address `serve` listens on, once it does (for the control plane's Host check).
     listening: std::sync::OnceLock<std::net::SocketAddr>,
     /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
@@ -130,6 +139,7 @@ impl Emulator {
             private_groups_start_active: settings.private_groups_start_active,
             admin_token: settings.admin_token.filter(|t| !t.is_empty()),
             body_timeout: settings.body_timeout,
+            history_per_group: settings.history_per_group,
             listening: std::sync::OnceLock::new(),
             callbacks: Callbacks::new(settings.clock.clone()),
             clock: settings.clock,

@@ -42,6 +42,26 @@ pub struct Delivery {
     pub decision: Option<&'static str>,
 }
 
+#[cfg(test)]
+impl Delivery {
+    /// An empty delivery of `command`, for verdict tests.
+    pub(crate) fn for_tests(command: &'static str) -> Self {
+        Self {
+            seq: 1,
+            time_ms: 0,
+            sdkappid: 1,
+            command,
+            url: String::new(),
+            request_body: Value::Null,
+            status: None,
+            response_body: None,
+            error: None,
+            latency_ms: 0,
+            decision: None,
+        }
+    }
+}
+
 /// The bounded ring of recent deliveries.
 #[derive(Debug, Default)]
 pub struct DeliveryLog {

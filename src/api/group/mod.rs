@@ -18,6 +18,7 @@ pub mod import_group;
 pub mod import_group_member;
 pub mod modify_group_base_info;
 pub mod modify_group_member_info;
+pub(crate) mod msg;
 
 use serde::Serialize;
 
