@@ -59,7 +59,15 @@ pub struct Entry {
     pub rule_id: Option<String>,
     /// Time to answer, microseconds.
     pub latency_us: u64,
+    /// What the command noted about an accepted request (a duplicate message and its
+    /// original, fields left out, a near-miss field name), when anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
+
+/// A note a command attaches to its answer (as a response extension) for the journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(pub String);
 
 /// Which entries a read wants.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -235,6 +243,7 @@ mod tests {
             error_info: String::new(),
             rule_id: None,
             latency_us: 0,
+            note: None,
         }
     }
 

@@ -208,6 +208,11 @@ fn journal_entry(
     latency_us: u64,
 ) -> journal::Entry {
     let (body, body_truncated) = journal::body_text(&trace.body);
+    let note = result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.extensions().get::<journal::Note>())
+        .map(|n| n.0.clone());
     let (error_code, error_info, rule_id) = match result {
         Ok(_) => (0, String::new(), None),
         Err(e) => {
@@ -242,6 +247,7 @@ fn journal_entry(
         error_info,
         rule_id,
         latency_us,
+        note,
     }
 }
 

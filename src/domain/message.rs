@@ -772,6 +772,14 @@ impl Recent {
         self.by_key.get(&key).copied()
     }
 
+    /// Like [`Recent::find`], without forgetting expired entries (for a read-only check).
+    pub fn peek(&self, key: u64, now: u64, window_s: u64) -> Option<Sent> {
+        self.by_key
+            .get(&key)
+            .copied()
+            .filter(|s| s.time.saturating_add(window_s) > now)
+    }
+
     /// Remembers a send accepted at `now`.
     pub fn remember(&mut self, key: u64, sent: Sent, now: u64, window_s: u64) {
         self.expire(now, window_s);

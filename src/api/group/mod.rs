@@ -19,6 +19,7 @@ pub mod import_group_member;
 pub mod modify_group_base_info;
 pub mod modify_group_member_info;
 pub(crate) mod msg;
+pub mod send_group_msg;
 
 use serde::Serialize;
 
