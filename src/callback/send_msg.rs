@@ -169,11 +169,14 @@ mod tests {
         (name, got)
     }
 
+    /// HTTP status, answer, block, decision, outcome (Ok(rewritten) or Err(code); 0 = drop).
+    type Row<'a> = (u16, &'a str, bool, &'a str, Result<bool, u32>);
+
     #[test]
     fn answers_map_to_the_spec_outcomes() {
         let rewrite =
             r#"{"ErrorCode":0,"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]}"#;
-        let table: &[(u16, &str, bool, &str, Result<bool, u32>)] = &[
+        let table: &[Row] = &[
             (200, r#"{"ErrorCode":0}"#, false, "allow", Ok(false)),
             (
                 200,

@@ -173,11 +173,13 @@ impl VendorCommand for SendGroupMsg {
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let draft = match draft(&call, request) {
             Ok(d) => d,
-            Err((e, Some(d))) => {
-                exception(&call, &d, None, &e);
+            Err(refusal) => {
+                let (e, formed) = *refusal;
+                if let Some(d) = formed {
+                    exception(&call, &d, None, &e);
+                }
                 return Err(e);
             }
-            Err((e, None)) => return Err(e),
         };
         let now = call.now();
         let origin = callback_origin(&call);
@@ -256,10 +258,13 @@ fn invalid(msg: String) -> VendorError {
 
 /// Steps 2–4 (and the account check of step 7): everything that needs no group. A size or
 /// sensitive-word failure comes back with the draft, for the exception callback.
-fn draft(call: &Call, req: Request) -> Result<Draft, (VendorError, Option<Draft>)> {
+/// A refusal from [`draft`], with the draft when the message was already formed.
+type Refusal = Box<(VendorError, Option<Draft>)>;
+
+fn draft(call: &Call, req: Request) -> Result<Draft, Refusal> {
     let rules = call.emu.rules;
     let policy = call.app.policy();
-    let plain = |e: VendorError| (e, None);
+    let plain = |e: VendorError| Box::new((e, None));
     if let Some(raw) = &req.OfflinePushInfo {
         wire::from_slice::<OfflinePushInfo>(raw.get().as_bytes())
             .map_err(|e| plain(invalid(format!("OfflinePushInfo: {e}"))))?;
@@ -330,8 +335,11 @@ fn draft(call: &Call, req: Request) -> Result<Draft, (VendorError, Option<Draft>
             }
             let mut items = Vec::with_capacity(list.len());
             for (i, at) in list.iter().enumerate() {
-                let all = flag(at.GroupAtAllFlag, &format!("GroupAtInfo[{i}].GroupAtAllFlag"))
-                    .map_err(plain)?;
+                let all = flag(
+                    at.GroupAtAllFlag,
+                    &format!("GroupAtInfo[{i}].GroupAtAllFlag"),
+                )
+                .map_err(plain)?;
                 at_all |= all == 1;
                 let account = at.GroupAt_Account.as_deref().unwrap_or("");
                 if all == 0 && account.is_empty() {
@@ -384,14 +392,14 @@ fn draft(call: &Call, req: Request) -> Result<Draft, (VendorError, Option<Draft>
         policy.messages.max_bytes,
         &setting,
     ) {
-        return Err((e, Some(d)));
+        return Err(Box::new((e, Some(d))));
     }
     if let Some(e) = sensitive(call, &d.body) {
-        return Err((e, Some(d)));
+        return Err(Box::new((e, Some(d))));
     }
     // Step 5: the GroupId's form (existence is the store's).
     if let Err(e) = group_id(call, Some(d.id.clone())) {
-        return Err((e, None));
+        return Err(Box::new((e, None)));
     }
     Ok(d)
 }
@@ -430,7 +438,10 @@ fn precheck(call: &Call, g: &Group, d: &Draft, now: u64) -> Result<Option<Sent>,
         ));
     }
     if !d.to_account.is_empty() {
-        if !matches!(t, GroupType::Private | GroupType::Public | GroupType::ChatRoom) {
+        if !matches!(
+            t,
+            GroupType::Private | GroupType::Public | GroupType::ChatRoom
+        ) {
             return Err(invalid(format!(
                 "To_Account (a targeted message) applies to Private, Public and ChatRoom groups only, not {t}"
             )));
@@ -461,7 +472,9 @@ fn precheck(call: &Call, g: &Group, d: &Draft, now: u64) -> Result<Option<Sent>,
             )));
         }
         if g.mute_all == Switch::On
-            && g.members.get(&d.from).is_some_and(|m| m.role == Role::Member)
+            && g.members
+                .get(&d.from)
+                .is_some_and(|m| m.role == Role::Member)
         {
             return Err(VendorError::SenderMuted(format!(
                 "group {:?} has MuteAllMember On, so its ordinary members (like {:?}) may not send; owners and admins may",
@@ -560,11 +573,7 @@ fn duplicate_answer(sent: Sent) -> Response {
 }
 
 /// Rechecks a before-send replacement (spec §39.1): the new body by §30.1, the size by §30.2.
-fn rewrite(
-    r: Rewrite,
-    d: &Draft,
-    max: usize,
-) -> Result<(CheckedBody, Option<String>), String> {
+fn rewrite(r: Rewrite, d: &Draft, max: usize) -> Result<(CheckedBody, Option<String>), String> {
     let body = match &r.msg_body {
         Some(b) => check_body("MsgBody", Some(b)).map_err(|e| e.to_string())?,
         None => d.body.clone(),
