@@ -159,7 +159,7 @@ pub struct CheckedBody {
     /// The body as compact JSON text (what is stored and echoed back).
     pub json: Box<RawValue>,
     /// The §30.2 size of the elements (strings in UTF-8 bytes, numbers 8 each); the message's
-    /// `CloudCustomData` is added by [`message_size`].
+    /// `CloudCustomData` is added by [`check_size`].
     pub content_bytes: usize,
     /// The largest single field, for ErrorInfo: its path and size in bytes.
     pub largest: Option<(String, usize)>,
