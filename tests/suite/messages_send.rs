@@ -669,3 +669,30 @@ async fn the_exception_callback_reports_a_muted_sender_and_an_oversize_message()
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(rx.bodies(EXCEPTION).len(), 2);
 }
+
+#[tokio::test]
+async fn the_journal_notes_a_misspelled_field_and_element_fields_left_out() {
+    let emu = public().await;
+    let mut m = msg("g1", 1, "x");
+    m["MsgOnlineOnlyFlag"] = json!(1);
+    let v = emu.call(SEND, m).await;
+    // The misspelled flag is ignored, so the message is stored.
+    assert_eq!(v["MsgSeq"], 1, "{v}");
+    let v = emu
+        .call(SEND, json!({"GroupId": "g1", "Random": 2, "MsgBody": [{"MsgType": "TIMFileElem", "MsgContent": {"Url": "https://x/f", "FileName": "f"}}]}))
+        .await;
+    assert_eq!(code(&v), 0, "UUID is not enforced: {v}");
+    let raw = emu
+        .request(
+            reqwest::Method::GET,
+            "/_emulator/requests?command=send_group_msg",
+            Vec::new(),
+        )
+        .await;
+    let text = raw.body;
+    assert!(
+        text.contains(r#"\"MsgOnlineOnlyFlag\" is not a send_group_msg field and was ignored; did you mean \"OnlineOnlyFlag\"?"#),
+        "{text}"
+    );
+    assert!(text.contains("MsgBody[0].MsgContent.UUID"), "{text}");
+}

@@ -636,16 +636,62 @@ fn note(call: &Call, d: &Draft) -> Option<String> {
             d.body.omissions.join(", ")
         ));
     }
-    if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&call.body) {
-        for key in map.keys() {
-            if let Some(known) = near_miss(key) {
-                parts.push(format!(
-                    "{key:?} is not a send_group_msg field and was ignored; did you mean {known:?}?"
-                ));
-            }
+    if let Ok(NearMisses(misses)) = serde_json::from_slice::<NearMisses>(&call.body) {
+        for (key, known) in misses {
+            parts.push(format!(
+                "{key:?} is not a send_group_msg field and was ignored; did you mean {known:?}?"
+            ));
         }
     }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The top-level keys of a body that are near misses of a known field, with the field; found
+/// in one pass that skips every value without building it.
+struct NearMisses(Vec<(String, &'static str)>);
+
+impl<'de> Deserialize<'de> for NearMisses {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = NearMisses;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<NearMisses, A::Error> {
+                let mut found = Vec::new();
+                while let Some(miss) = map.next_key_seed(Key)? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    found.extend(miss);
+                }
+                Ok(NearMisses(found))
+            }
+        }
+        d.deserialize_map(Keys)
+    }
+}
+
+/// Reads one key without copying it, unless it is a near miss.
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = Option<(String, &'static str)>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for Key {
+    type Value = Option<(String, &'static str)>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(near_miss(key).map(|known| (key.to_string(), known)))
+    }
 }
 
 /// The known field `key` most likely meant, when it is not one: a field it contains (DOBYTE's
