@@ -26,6 +26,8 @@ pub static COMMANDS: &[Command] = &[
     command::<group::get_group_shutted_uin::GetGroupShuttedUin>(),
     command::<group::import_group::ImportGroup>(),
     command::<group::import_group_member::ImportGroupMember>(),
+    command::<group::import_group_msg::ImportGroupMsg>(),
+    command::<group::set_unread_msg_num::SetUnreadMsgNum>(),
     command::<account::account_import::AccountImport>(),
     command::<account::multiaccount_import::MultiaccountImport>(),
     command::<account::account_check::AccountCheck>(),
