@@ -111,6 +111,10 @@ pub struct RulesProfile {
     pub import_msgs_per_call: usize,
     /// Days a message stays in history; older ones read as holes (spec §30.5).
     pub history_retention_days: u32,
+    /// import_group_msg refuses a `SendTime` equal to the group's `CreateTime`, to the newest
+    /// message's time or to now (spec §36.2, §40.7 `import_send_time_strict`); `false` lets
+    /// equal times through.
+    pub import_send_time_strict: bool,
 }
 
 /// The default profile: the limits of the vendor's create_group reference page.
@@ -195,6 +199,7 @@ pub static DEFAULT: RulesProfile = RulesProfile {
     delete_by_sender_window: 1_000,
     import_msgs_per_call: 20,
     history_retention_days: 7,
+    import_send_time_strict: true,
 };
 
 /// The profiles `--rules-profile` may name.

@@ -27,6 +27,8 @@ pub static COMMANDS: &[Command] = &[
     command::<group::import_group::ImportGroup>(),
     command::<group::import_group_member::ImportGroupMember>(),
     command::<group::send_group_msg::SendGroupMsg>(),
+    command::<group::import_group_msg::ImportGroupMsg>(),
+    command::<group::set_unread_msg_num::SetUnreadMsgNum>(),
     command::<account::account_import::AccountImport>(),
     command::<account::multiaccount_import::MultiaccountImport>(),
     command::<account::account_check::AccountCheck>(),

@@ -23,6 +23,7 @@ mod group_profile;
 mod group_queries;
 mod group_reads;
 mod messages_send;
+mod messages_import;
 mod persistence;
 mod smoke;
 mod soak;

@@ -16,10 +16,12 @@ pub mod get_joined_group_list;
 pub mod get_role_in_group;
 pub mod import_group;
 pub mod import_group_member;
+pub mod import_group_msg;
 pub mod modify_group_base_info;
 pub mod modify_group_member_info;
 pub(crate) mod msg;
 pub mod send_group_msg;
+pub mod set_unread_msg_num;
 
 use serde::Serialize;
 
