@@ -359,6 +359,20 @@ impl Group {
         }
     }
 
+    /// `account`'s unread count (spec §30.5): derived from the stored messages after its read
+    /// position; 0 in group types that keep none (AVChatRoom, BChatRoom, and ChatRoom unless
+    /// `chatroom_counts`, the app feature `meeting_unread`) and for non-members.
+    pub fn unread_for(&self, account: &str, chatroom_counts: bool) -> u64 {
+        match self.group_type {
+            GroupType::AVChatRoom | GroupType::BChatRoom => 0,
+            GroupType::ChatRoom if !chatroom_counts => 0,
+            _ => self
+                .members
+                .get(account)
+                .map_or(0, |m| self.messages.unread_for(account, m.msg_seq)),
+        }
+    }
+
     /// The mutes still running at `now` (account, until), in the order they were set (spec §20).
     pub fn active_mutes(&self, now: u64) -> impl Iterator<Item = (&str, u64)> {
         self.mutes

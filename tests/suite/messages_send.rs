@@ -696,3 +696,46 @@ async fn the_journal_notes_a_misspelled_field_and_element_fields_left_out() {
     );
     assert!(text.contains("MsgBody[0].MsgContent.UUID"), "{text}");
 }
+
+#[tokio::test]
+async fn unread_counts_leave_out_own_no_unread_and_targeted_messages() {
+    let emu = public().await;
+    let send_as = |from: &str, r: u64, extra: Value| {
+        let mut m = msg("g1", r, "u");
+        m["From_Account"] = json!(from);
+        if let Value::Object(x) = extra {
+            for (k, v) in x {
+                m[k] = v;
+            }
+        }
+        m
+    };
+    for m in [
+        send_as("bob", 1, json!({})),
+        send_as("bob", 2, json!({"SendMsgControl": ["NoUnread"]})),
+        send_as("bob", 3, json!({"To_Account": ["peter"]})),
+        send_as("leckie", 4, json!({})),
+    ] {
+        assert_eq!(code(&emu.call(SEND, m).await), 0);
+    }
+    let unread = |who: &'static str| {
+        let emu = &emu;
+        async move {
+            let v = emu
+                .call(
+                    "group_open_http_svc/get_joined_group_list",
+                    json!({"Member_Account": who, "ResponseFilter": {"SelfInfoFilter": ["UnreadMsgNum", "MsgSeq"]}}),
+                )
+                .await;
+            assert_eq!(code(&v), 0, "{v}");
+            v["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    // peter read nothing: bob's plain message and leckie's count.
+    assert_eq!(unread("peter").await, 2);
+    // bob's read position moved to his last message: leckie's counts.
+    assert_eq!(unread("bob").await, 1);
+    assert_eq!(unread("leckie").await, 0);
+}
