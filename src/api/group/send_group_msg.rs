@@ -330,8 +330,11 @@ fn draft(call: &Call, req: Request) -> Result<Draft, (VendorError, Option<Draft>
             }
             let mut items = Vec::with_capacity(list.len());
             for (i, at) in list.iter().enumerate() {
-                let all = flag(at.GroupAtAllFlag, &format!("GroupAtInfo[{i}].GroupAtAllFlag"))
-                    .map_err(plain)?;
+                let all = flag(
+                    at.GroupAtAllFlag,
+                    &format!("GroupAtInfo[{i}].GroupAtAllFlag"),
+                )
+                .map_err(plain)?;
                 at_all |= all == 1;
                 let account = at.GroupAt_Account.as_deref().unwrap_or("");
                 if all == 0 && account.is_empty() {
@@ -430,7 +433,10 @@ fn precheck(call: &Call, g: &Group, d: &Draft, now: u64) -> Result<Option<Sent>,
         ));
     }
     if !d.to_account.is_empty() {
-        if !matches!(t, GroupType::Private | GroupType::Public | GroupType::ChatRoom) {
+        if !matches!(
+            t,
+            GroupType::Private | GroupType::Public | GroupType::ChatRoom
+        ) {
             return Err(invalid(format!(
                 "To_Account (a targeted message) applies to Private, Public and ChatRoom groups only, not {t}"
             )));
@@ -461,7 +467,9 @@ fn precheck(call: &Call, g: &Group, d: &Draft, now: u64) -> Result<Option<Sent>,
             )));
         }
         if g.mute_all == Switch::On
-            && g.members.get(&d.from).is_some_and(|m| m.role == Role::Member)
+            && g.members
+                .get(&d.from)
+                .is_some_and(|m| m.role == Role::Member)
         {
             return Err(VendorError::SenderMuted(format!(
                 "group {:?} has MuteAllMember On, so its ordinary members (like {:?}) may not send; owners and admins may",
@@ -560,11 +568,7 @@ fn duplicate_answer(sent: Sent) -> Response {
 }
 
 /// Rechecks a before-send replacement (spec §39.1): the new body by §30.1, the size by §30.2.
-fn rewrite(
-    r: Rewrite,
-    d: &Draft,
-    max: usize,
-) -> Result<(CheckedBody, Option<String>), String> {
+fn rewrite(r: Rewrite, d: &Draft, max: usize) -> Result<(CheckedBody, Option<String>), String> {
     let body = match &r.msg_body {
         Some(b) => check_body("MsgBody", Some(b)).map_err(|e| e.to_string())?,
         None => d.body.clone(),
