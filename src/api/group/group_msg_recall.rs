@@ -28,15 +28,15 @@ pub struct GroupMsgRecall;
 const NAME: &str = "group_msg_recall";
 
 /// Per-item `RetCode`: recalled now.
-pub const RECALLED: u32 = 0;
+const RECALLED: u32 = 0;
 /// Per-item `RetCode`: no such message (sequence 0, not yet assigned, never stored).
-pub const NO_SUCH_MESSAGE: u32 = 10030;
+const NO_SUCH_MESSAGE: u32 = 10030;
 /// Per-item `RetCode`: the message is past history retention.
-pub const EXPIRED: u32 = 10031;
+const EXPIRED: u32 = 10031;
 /// Per-item `RetCode`: already recalled or deleted, or a repeat within the request.
-pub const ALREADY_RECALLED: u32 = 10032;
+const ALREADY_RECALLED: u32 = 10032;
 
-/// One `MsgSeqList` item.
+/// One `MsgSeqList` item (spec §34).
 #[derive(Debug, Deserialize)]
 #[allow(non_snake_case)]
 pub struct SeqItem {
