@@ -24,6 +24,7 @@ mod group_queries;
 mod group_reads;
 mod messages_import;
 mod messages_send;
+mod messages_history;
 mod persistence;
 mod smoke;
 mod soak;
