@@ -26,6 +26,8 @@ pub static COMMANDS: &[Command] = &[
     command::<group::get_group_shutted_uin::GetGroupShuttedUin>(),
     command::<group::import_group::ImportGroup>(),
     command::<group::import_group_member::ImportGroupMember>(),
+    command::<group::send_group_system_notification::SendGroupSystemNotification>(),
+    command::<group::get_online_member_num::GetOnlineMemberNum>(),
     command::<account::account_import::AccountImport>(),
     command::<account::multiaccount_import::MultiaccountImport>(),
     command::<account::account_check::AccountCheck>(),

@@ -22,6 +22,7 @@ mod group_members;
 mod group_profile;
 mod group_queries;
 mod group_reads;
+mod messages_admin;
 mod persistence;
 mod smoke;
 mod soak;

@@ -13,12 +13,14 @@ pub mod get_group_member_info;
 pub mod get_group_muted_account;
 pub mod get_group_shutted_uin;
 pub mod get_joined_group_list;
+pub mod get_online_member_num;
 pub mod get_role_in_group;
 pub mod import_group;
 pub mod import_group_member;
 pub mod modify_group_base_info;
 pub mod modify_group_member_info;
 pub(crate) mod msg;
+pub mod send_group_system_notification;
 
 use serde::Serialize;
 
