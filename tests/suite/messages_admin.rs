@@ -888,6 +888,10 @@ async fn documents_with_impossible_message_state_are_refused_and_change_nothing(
             "give NextMsgSeq 5",
         ),
         (
+            edited(|g| g["MemberList"][2]["MsgSeq"] = json!(5)),
+            "MemberList[2]: MsgSeq 5 is beyond the newest message (NextMsgSeq 5); a read position is at most 4",
+        ),
+        (
             edited(|g| g["Type"] = json!("AVChatRoom")),
             "AVChatRoom groups keep no message history",
         ),
