@@ -32,6 +32,8 @@ pub static COMMANDS: &[Command] = &[
     command::<group::group_msg_get_simple::GroupMsgGetSimple>(),
     command::<group::group_msg_recall::GroupMsgRecall>(),
     command::<group::delete_group_msg_by_sender::DeleteGroupMsgBySender>(),
+    command::<group::send_group_system_notification::SendGroupSystemNotification>(),
+    command::<group::get_online_member_num::GetOnlineMemberNum>(),
     command::<account::account_import::AccountImport>(),
     command::<account::multiaccount_import::MultiaccountImport>(),
     command::<account::account_check::AccountCheck>(),

@@ -25,6 +25,7 @@ mod group_reads;
 mod messages_import;
 mod messages_send;
 mod messages_history;
+mod messages_admin;
 mod persistence;
 mod smoke;
 mod soak;

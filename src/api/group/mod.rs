@@ -14,6 +14,7 @@ pub mod get_group_member_info;
 pub mod get_group_muted_account;
 pub mod get_group_shutted_uin;
 pub mod get_joined_group_list;
+pub mod get_online_member_num;
 pub mod get_role_in_group;
 pub mod group_msg_get_simple;
 pub mod group_msg_recall;
@@ -25,6 +26,7 @@ pub mod modify_group_member_info;
 pub(crate) mod msg;
 pub mod send_group_msg;
 pub mod set_unread_msg_num;
+pub mod send_group_system_notification;
 
 use serde::Serialize;
 
