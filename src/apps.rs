@@ -62,6 +62,8 @@ pub struct Limits {
     pub import_group_member_batch: u32,
     /// Most groups one account may belong to (10037 beyond; 0 = off, the default; spec §25).
     pub groups_per_user: u32,
+    /// Messages per second per group (10023 beyond; spec §31.2 step 12).
+    pub group_msgs_per_second_per_group: u32,
 }
 
 impl Limits {
@@ -76,6 +78,7 @@ impl Limits {
             delete_group_member_batch: rules.delete_group_member_batch,
             import_group_member_batch: rules.import_group_member_batch,
             groups_per_user: rules.groups_per_user,
+            group_msgs_per_second_per_group: rules.group_msgs_per_second_per_group,
         }
     }
 
@@ -100,6 +103,9 @@ impl Limits {
                 .import_group_member_batch
                 .unwrap_or(self.import_group_member_batch),
             groups_per_user: o.groups_per_user.unwrap_or(self.groups_per_user),
+            group_msgs_per_second_per_group: o
+                .group_msgs_per_second_per_group
+                .unwrap_or(self.group_msgs_per_second_per_group),
         }
     }
 
@@ -113,6 +119,7 @@ impl Limits {
         delete_group_member_batch: 0,
         import_group_member_batch: 0,
         groups_per_user: 0,
+        group_msgs_per_second_per_group: 0,
     };
 }
 
@@ -149,6 +156,9 @@ pub struct CallbackConfig {
     /// When the before-create callback fails (timeout, transport error, non-200, non-JSON):
     /// `false` lets the creation go on (the vendor default), `true` refuses it.
     pub fail_closed: bool,
+    /// When the before-send callback fails: `false` sends the original message (`deliver`, the
+    /// vendor default), `true` refuses it with 80003 (`block`; spec §39.1).
+    pub block_send_on_failure: bool,
 }
 
 impl CallbackConfig {
@@ -178,6 +188,84 @@ pub struct LimitOverrides {
     pub import_group_member_batch: Option<u32>,
     /// See [`Limits::groups_per_user`].
     pub groups_per_user: Option<u32>,
+    /// See [`Limits::group_msgs_per_second_per_group`].
+    pub group_msgs_per_second_per_group: Option<u32>,
+    /// See [`MessageRules::max_bytes`].
+    pub msg_max_bytes: Option<usize>,
+    /// See [`MessageRules::import_per_call`].
+    pub import_msgs_per_call: Option<usize>,
+    /// See [`MessageRules::retention_days`].
+    pub history_retention_days: Option<u32>,
+}
+
+/// The message numbers of one app (spec §39.5, §39.6): the rules profile's, with the app's
+/// `[apps.limits]` overrides; 0 means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageRules {
+    /// Most bytes in one message (80002 beyond; spec §30.2).
+    pub max_bytes: usize,
+    /// Most messages in one import_group_msg (10004 beyond; spec §36).
+    pub import_per_call: usize,
+    /// Days a message stays in history (spec §30.5).
+    pub retention_days: u32,
+}
+
+impl MessageRules {
+    /// The numbers of `rules`, with the overrides `o` gives.
+    pub fn new(rules: &RulesProfile, o: &LimitOverrides) -> Self {
+        Self {
+            max_bytes: o.msg_max_bytes.unwrap_or(rules.msg_max_bytes),
+            import_per_call: o.import_msgs_per_call.unwrap_or(rules.import_msgs_per_call),
+            retention_days: o
+                .history_retention_days
+                .unwrap_or(rules.history_retention_days),
+        }
+    }
+
+    /// The retention in seconds (0 = for ever).
+    pub fn retention_s(&self) -> u64 {
+        u64::from(self.retention_days) * 86_400
+    }
+}
+
+/// Features an app may have switched off (spec §39.6, `[apps.features]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Features {
+    /// group_msg_recall is served (else 10041).
+    pub group_msg_recall: bool,
+    /// Community groups may be created (profile `current`).
+    pub community: bool,
+    /// get_online_member_num answers for non-AVChatRoom groups (profile `current`).
+    pub group_online_status: bool,
+    /// ChatRoom groups count unread and take `NoUnread`.
+    pub meeting_unread: bool,
+    /// `To_Account` (targeted group messages) is allowed.
+    pub targeted_group_msgs: bool,
+}
+
+impl Default for Features {
+    /// A configured app's defaults (spec §39.6).
+    fn default() -> Self {
+        Self {
+            group_msg_recall: true,
+            community: true,
+            group_online_status: false,
+            meeting_unread: false,
+            targeted_group_msgs: true,
+        }
+    }
+}
+
+impl Features {
+    /// Every feature on: what a zero-config app gets (spec §39.6).
+    pub const ALL: Self = Self {
+        group_msg_recall: true,
+        community: true,
+        group_online_status: true,
+        meeting_unread: true,
+        targeted_group_msgs: true,
+    };
 }
 
 /// Everything one app allows.
@@ -197,6 +285,10 @@ pub struct AppPolicy {
     pub limits: Limits,
     /// Callbacks to the app backend, if configured.
     pub callback: Option<CallbackConfig>,
+    /// Message numbers (spec §39.5).
+    pub messages: MessageRules,
+    /// Switchable features (spec §39.6).
+    pub features: Features,
 }
 
 impl AppPolicy {
@@ -210,6 +302,8 @@ impl AppPolicy {
             member_fields: FieldPolicy::Any,
             limits,
             callback: None,
+            messages: MessageRules::new(&crate::rules::DEFAULT, &LimitOverrides::default()),
+            features: Features::ALL,
         }
     }
 

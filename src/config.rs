@@ -124,6 +124,15 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_GROUPS_PER_USER")]
     pub groups_per_user: Option<u32>,
 
+    /// Messages per second per group (10023 beyond; 0 = unlimited). Default: 40.
+    #[arg(long, env = "TIM_EMULATOR_GROUP_MSGS_PER_SECOND")]
+    pub group_msgs_per_second: Option<u32>,
+
+    /// Messages each group keeps in history; older ones are dropped and read as holes
+    /// (0 = unlimited). Default: 100000.
+    #[arg(long, env = "TIM_EMULATOR_HISTORY_PER_GROUP", default_value_t = crate::emulator::DEFAULT_HISTORY_PER_GROUP)]
+    pub history_per_group: usize,
+
     /// BChatRoom groups that may exist per app (10006 beyond; 0 = unlimited). Default: 5.
     #[arg(long, env = "TIM_EMULATOR_BCHATROOM_MAX")]
     pub bchatroom_max: Option<u32>,
@@ -264,6 +273,8 @@ impl Config {
             delete_group_member_batch: self.delete_group_member_batch,
             import_group_member_batch: self.import_group_member_batch,
             groups_per_user: self.groups_per_user,
+            group_msgs_per_second_per_group: self.group_msgs_per_second,
+            ..LimitOverrides::default()
         })
     }
 
@@ -290,6 +301,7 @@ impl Config {
             timeout_ms: crate::apps::check_callback_timeout(self.callback_timeout_ms)
                 .map_err(|e| format!("--callback-timeout-ms: {e}"))?,
             fail_closed: self.callback_fail_closed,
+            block_send_on_failure: false,
         }))
     }
 
@@ -331,6 +343,7 @@ impl Config {
                 log_bytes: self.callback_log_bytes,
                 queue_bytes: self.callback_queue_bytes,
             },
+            history_per_group: self.history_per_group,
         })
     }
 

@@ -70,6 +70,7 @@ struct AppDoc {
     member_custom_fields: Option<Vec<FieldDoc>>,
     limits: Option<LimitOverrides>,
     callback: Option<CallbackDoc>,
+    features: Option<crate::apps::Features>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +96,19 @@ struct CallbackDoc {
     timeout_ms: Option<u64>,
     #[serde(default)]
     fail_closed: bool,
+    #[serde(default)]
+    before_send_msg_on_failure: OnFailure,
+}
+
+/// What a failed before-send callback does (spec §39.1).
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum OnFailure {
+    /// Send the original message (the vendor default).
+    #[default]
+    Deliver,
+    /// Refuse with 80003.
+    Block,
 }
 
 /// A config file that could not be used; the text names the file, the line and the key.
@@ -198,10 +212,12 @@ fn app_policy(
     let group_fields = fields(app.group_custom_fields, "group_custom_fields", &at)?;
     let member_fields = fields(app.member_custom_fields, "member_custom_fields", &at)?;
     let callback = app.callback.map(|c| callback(c, &at)).transpose()?;
+    let overrides = app.limits.unwrap_or_default();
+    let messages = crate::apps::MessageRules::new(&crate::rules::DEFAULT, &overrides);
     let limits = if no_limits {
         Limits::UNLIMITED
     } else {
-        limits.with(app.limits.unwrap_or_default())
+        limits.with(overrides)
     };
     let sensitive_words = app
         .sensitive_words
@@ -216,6 +232,8 @@ fn app_policy(
         member_fields,
         limits,
         callback,
+        messages,
+        features: app.features.unwrap_or_default(),
     })
 }
 
@@ -286,6 +304,7 @@ fn callback(
         token: c.token.filter(|t| !t.is_empty()),
         timeout_ms,
         fail_closed: c.fail_closed,
+        block_send_on_failure: matches!(c.before_send_msg_on_failure, OnFailure::Block),
     })
 }
 
@@ -302,6 +321,7 @@ mod tests {
         delete_group_member_batch: 500,
         import_group_member_batch: 300,
         groups_per_user: 0,
+        group_msgs_per_second_per_group: 40,
     };
 
     fn example() -> String {

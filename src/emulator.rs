@@ -42,7 +42,13 @@ pub struct Settings {
     pub idle_timeout: std::time::Duration,
     /// The byte bounds of the callback delivery log and after-event queue.
     pub callback_bounds: crate::callback::Bounds,
+    /// Messages each group keeps in history, 0 = unlimited (`--history-per-group`).
+    pub history_per_group: usize,
 }
+
+/// The default of `--history-per-group`: messages each group keeps (emulator choice: enough
+/// for a week of a busy group at well under 100 MB).
+pub const DEFAULT_HISTORY_PER_GROUP: usize = 100_000;
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
 /// `ShutUpAllMember`, `MuteUntil` / `ShutUpUntil`. Requests accept both whatever this says.
@@ -88,6 +94,7 @@ impl Settings {
             header_timeout: std::time::Duration::from_secs(10),
             idle_timeout: std::time::Duration::from_secs(60),
             callback_bounds: crate::callback::Bounds::default(),
+            history_per_group: DEFAULT_HISTORY_PER_GROUP,
         }
     }
 }
@@ -115,6 +122,8 @@ pub struct Emulator {
     pub header_timeout: std::time::Duration,
     /// How long a connection may wait for a request's first byte.
     pub idle_timeout: std::time::Duration,
+    /// Messages each group keeps in history (0 = unlimited).
+    pub history_per_group: usize,
     /// The address `serve` listens on, once it does (for the control plane's Host check).
     listening: std::sync::OnceLock<std::net::SocketAddr>,
     /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
@@ -147,6 +156,7 @@ impl Emulator {
             body_timeout: settings.body_timeout,
             header_timeout: settings.header_timeout,
             idle_timeout: settings.idle_timeout,
+            history_per_group: settings.history_per_group,
             listening: std::sync::OnceLock::new(),
             callbacks: Callbacks::new(settings.clock.clone(), settings.callback_bounds),
             clock: settings.clock,

@@ -146,11 +146,39 @@ pub enum VendorError {
     /// 80001: a text field holds a sensitive word.
     #[error("{field} contains the sensitive word {word:?}")]
     SensitiveWord {
-        /// The field that holds it.
-        field: &'static str,
+        /// The field that holds it (`Name`, `MsgBody[0].MsgContent.Text`).
+        field: std::borrow::Cow<'static, str>,
         /// The configured word found.
         word: String,
     },
+    /// 80002: a message is over the size limit (spec §30.2).
+    #[error("{0}")]
+    MessageTooLarge(String),
+    /// 80003: the before-send callback failed and the app blocks on failure (spec §39.1).
+    #[error("{0}")]
+    CallbackFailedBlocked(String),
+    /// 10017: the sender is muted in the group (spec §31.2 step 8).
+    #[error("{0}")]
+    SenderMuted(String),
+    /// 10023: too many messages: over the per-group rate (spec §31.2 step 12) or a daily cap.
+    #[error("{0}")]
+    MsgFrequency(String),
+    /// 10053: more @-targets than allowed (spec §31.1).
+    #[error("{0}")]
+    TooManyAtTargets(String),
+    /// 10005 as well: a list of accounts is longer than allowed (`To_Account`,
+    /// `ToMembers_Account`; spec §31, §32).
+    #[error("{0}")]
+    TooManyAccounts(String),
+    /// 10044: the group type keeps no message history (AVChatRoom; spec §33.2).
+    #[error("{0}")]
+    NoHistory(String),
+    /// 10033: the group type does not support recalls (AVChatRoom; spec §34).
+    #[error("{0}")]
+    RecallUnsupported(String),
+    /// 10041: the app has group-message recall switched off (spec §34, §39.6).
+    #[error("{0}")]
+    RecallDisabled(String),
     /// Any code with its own ErrorInfo: a before-create callback's custom code (10100..=10200),
     /// or a fault injected through the control plane.
     #[error("{info}")]
@@ -199,6 +227,15 @@ impl VendorError {
             Self::CallbackRejected(_) => 10016,
             Self::GroupIdInUse(_) => 10021,
             Self::SensitiveWord { .. } => 80001,
+            Self::MessageTooLarge(_) => 80002,
+            Self::CallbackFailedBlocked(_) => 80003,
+            Self::SenderMuted(_) => 10017,
+            Self::MsgFrequency(_) => 10023,
+            Self::TooManyAtTargets(_) => 10053,
+            Self::TooManyAccounts(_) => 10005,
+            Self::NoHistory(_) => 10044,
+            Self::RecallUnsupported(_) => 10033,
+            Self::RecallDisabled(_) => 10041,
             Self::Custom { code, .. } => *code,
         }
     }
@@ -243,6 +280,15 @@ impl VendorError {
             Self::CallbackRejected(_) => "callback.rejected",
             Self::GroupIdInUse(_) => "group_id.in_use",
             Self::SensitiveWord { .. } => "sensitive_word",
+            Self::MessageTooLarge(_) => "message.too_large",
+            Self::CallbackFailedBlocked(_) => "callback.failed_blocked",
+            Self::SenderMuted(_) => "sender.muted",
+            Self::MsgFrequency(_) => "message.frequency",
+            Self::TooManyAtTargets(_) => "group_at.too_many",
+            Self::TooManyAccounts(_) => "accounts.too_many",
+            Self::NoHistory(_) => "group.no_history",
+            Self::RecallUnsupported(_) => "recall.unsupported_type",
+            Self::RecallDisabled(_) => "recall.disabled",
             Self::Custom { .. } => "custom",
         }
     }
@@ -314,7 +360,7 @@ mod tests {
             (VendorError::GroupIdInUse("g".into()), 10021),
             (
                 VendorError::SensitiveWord {
-                    field: "Name",
+                    field: "Name".into(),
                     word: "w".into(),
                 },
                 80001,

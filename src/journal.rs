@@ -65,6 +65,10 @@ pub struct Entry {
     pub rule_id: Option<String>,
     /// Time to answer, microseconds.
     pub latency_us: u64,
+    /// What the command noted about an accepted request (a duplicate message and its
+    /// original, fields left out, a near-miss field name), when anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The texts cut to [`TEXT_LIMIT`] and their full lengths; written only when one was cut.
     #[serde(skip_serializing_if = "Truncated::is_empty")]
     pub truncated: Truncated,
@@ -121,6 +125,10 @@ pub fn clip_cow(text: Cow<'static, str>) -> (Cow<'static, str>, Option<usize>) {
         }
     }
 }
+
+/// A note a command attaches to its answer (as a response extension) for the journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(pub String);
 
 /// Which entries a read wants.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -293,6 +301,7 @@ mod tests {
             rule_id: None,
             latency_us: 0,
             truncated: Truncated::default(),
+            note: None,
         }
     }
 

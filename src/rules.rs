@@ -87,6 +87,34 @@ pub struct RulesProfile {
     pub groups_per_user: u32,
     /// Longest mute, in seconds (`MuteTime`; this value means "for ever", spec §15.5).
     pub mute_time_max: u64,
+    /// Most bytes in one message by the size rule of spec §30.2 (80002 beyond).
+    pub msg_max_bytes: usize,
+    /// Messages per second per group (spec §31.2 step 12; 10023 beyond in this profile).
+    pub group_msgs_per_second_per_group: u32,
+    /// Seconds within which an identical send is a duplicate (spec §30.3).
+    pub msg_dedup_window_s: u64,
+    /// Most `To_Account` receivers of one message (10005 beyond; spec §31.1).
+    pub to_account_max: usize,
+    /// Most `GroupAtInfo` targets of one message (10053 beyond; spec §31.1).
+    pub group_at_max: usize,
+    /// Most `ToMembers_Account` items of one system notification (10005 beyond; spec §32).
+    pub system_notification_recipients_max: usize,
+    /// Most messages group_msg_get_simple returns per call (spec §33).
+    pub history_max_per_call: u32,
+    /// Most `MsgSeqList` items of one group_msg_recall (10004 beyond; spec §34).
+    pub recall_max_per_call: usize,
+    /// Most bytes in a recall's `Reason` (10004 beyond; spec §34).
+    pub recall_reason_max_bytes: usize,
+    /// How many of the newest messages delete_group_msg_by_sender looks at (spec §35).
+    pub delete_by_sender_window: u64,
+    /// Most messages in one import_group_msg `MsgList` (10004 beyond; spec §36).
+    pub import_msgs_per_call: usize,
+    /// Days a message stays in history; older ones read as holes (spec §30.5).
+    pub history_retention_days: u32,
+    /// import_group_msg refuses a `SendTime` equal to the group's `CreateTime`, to the newest
+    /// message's time or to now (spec §36.2, §40.7 `import_send_time_strict`); `false` lets
+    /// equal times through.
+    pub import_send_time_strict: bool,
 }
 
 /// The default profile: the limits of the vendor's create_group reference page.
@@ -159,6 +187,19 @@ pub static DEFAULT: RulesProfile = RulesProfile {
     member_custom_keys_max: 5,
     groups_per_user: 0,
     mute_time_max: 4_294_967_295,
+    msg_max_bytes: 8_000,
+    group_msgs_per_second_per_group: 40,
+    msg_dedup_window_s: 300,
+    to_account_max: 50,
+    group_at_max: 30,
+    system_notification_recipients_max: 500,
+    history_max_per_call: 20,
+    recall_max_per_call: 10,
+    recall_reason_max_bytes: 100,
+    delete_by_sender_window: 1_000,
+    import_msgs_per_call: 20,
+    history_retention_days: 7,
+    import_send_time_strict: true,
 };
 
 /// The profiles `--rules-profile` may name.

@@ -15,6 +15,7 @@
 
 mod client;
 mod grouplife;
+mod messages;
 mod servers;
 
 use std::net::SocketAddr;
@@ -43,7 +44,7 @@ fn parse_args() -> Option<Args> {
         groups: 1_000_000,
         peers: Vec::new(),
         emu_args: Vec::new(),
-        phases: "throughput,open,grouplife,startup,memory".into(),
+        phases: "throughput,open,grouplife,messages,startup,memory".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -389,6 +390,10 @@ async fn run(a: Args) {
         }
         if on("grouplife") {
             let rows = grouplife::rows(&a).await;
+            print_table(&rows, ceiling_rps);
+        }
+        if on("messages") {
+            let rows = messages::rows(&a).await;
             print_table(&rows, ceiling_rps);
         }
     }

@@ -15,8 +15,8 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use crate::error::VendorError;
 
 /// Account fields that must be strings wherever they appear (60015 otherwise; SPEC §1, spec
-/// §10.7).
-const ACCOUNT_FIELDS: [&str; 7] = [
+/// §10.7, messages §30.6).
+const ACCOUNT_FIELDS: [&str; 9] = [
     "Owner_Account",
     "Member_Account",
     "UserID",
@@ -24,11 +24,15 @@ const ACCOUNT_FIELDS: [&str; 7] = [
     "NewOwner_Account",
     "From_Account",
     "Modified_Account",
+    "Sender_Account",
+    "GroupAt_Account",
 ];
 
 /// Top-level lists whose items are accounts (60015 for an item that is not a string).
-const ACCOUNT_LISTS: [&str; 4] = [
+const ACCOUNT_LISTS: [&str; 6] = [
     "Accounts",
+    "To_Account",
+    "ToMembers_Account",
     "MemberToDel_Account",
     "Members_Account",
     "User_Account",

@@ -209,6 +209,11 @@ fn journal_entry(
 ) -> journal::Entry {
     let (body, body_truncated) = journal::body_text(&trace.body);
     let mut truncated = journal::Truncated::default();
+    let note = result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.extensions().get::<journal::Note>())
+        .map(|n| n.0.clone());
     let (error_code, error_info, rule_id) = match result {
         Ok(_) => (0, String::new(), None),
         Err(e) => {
@@ -252,6 +257,7 @@ fn journal_entry(
         rule_id,
         latency_us,
         truncated,
+        note,
     }
 }
 

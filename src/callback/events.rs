@@ -29,8 +29,18 @@ pub const AFTER_MEMBER_FIELD_CHANGED: &str = "Group.CallbackAfterMemberFieldChan
 /// Sent after the owner changed.
 pub const AFTER_CHANGE_GROUP_OWNER: &str = "Group.CallbackAfterChangeGroupOwner";
 
+/// Sent before a group message is accepted; the answer may refuse, drop or rewrite it
+/// (spec §39.1).
+pub const BEFORE_SEND_MSG: &str = "Group.CallbackBeforeSendMsg";
+/// Sent after a group message was accepted (spec §39.2).
+pub const AFTER_SEND_MSG: &str = "Group.CallbackAfterSendMsg";
+/// Sent after group_msg_recall recalled messages (spec §39.3).
+pub const AFTER_RECALL_MSG: &str = "Group.CallbackAfterRecallMsg";
+/// Sent when a formed message failed (muted, frequency, content, size; spec §39.4).
+pub const SEND_MSG_EXCEPTION: &str = "Group.CallbackSendMsgException";
+
 /// Every callback command the emulator sends (the default `events`).
-pub const ALL_EVENTS: [&str; 10] = [
+pub const ALL_EVENTS: [&str; 14] = [
     BEFORE_CREATE_GROUP,
     AFTER_CREATE_GROUP,
     AFTER_GROUP_DESTROYED,
@@ -41,6 +51,10 @@ pub const ALL_EVENTS: [&str; 10] = [
     AFTER_GROUP_INFO_CHANGED,
     AFTER_MEMBER_FIELD_CHANGED,
     AFTER_CHANGE_GROUP_OWNER,
+    BEFORE_SEND_MSG,
+    AFTER_SEND_MSG,
+    AFTER_RECALL_MSG,
+    SEND_MSG_EXCEPTION,
 ];
 
 /// One `MemberList` item of a callback body.
@@ -370,4 +384,104 @@ mod tests {
         assert_eq!(v["GroupId"], "@TGS#2X");
         assert_eq!(v["UserDefinedDataList"], serde_json::json!([]));
     }
+}
+
+/// The body of `Group.CallbackBeforeSendMsg` (spec §39.1); the after-send and exception bodies
+/// extend it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BeforeSendMsg<'a> {
+    /// [`BEFORE_SEND_MSG`], [`AFTER_SEND_MSG`] or [`SEND_MSG_EXCEPTION`].
+    #[serde(rename = "CallbackCommand")]
+    pub callback_command: &'static str,
+    /// The group.
+    #[serde(rename = "GroupId")]
+    pub group_id: &'a str,
+    /// The group's type (`Public`, ...).
+    #[serde(rename = "Type")]
+    pub group_type: &'static str,
+    /// The effective sender.
+    #[serde(rename = "From_Account")]
+    pub from_account: &'a str,
+    /// The calling admin.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: &'a str,
+    /// The message's `Random`.
+    #[serde(rename = "Random")]
+    pub random: u32,
+    /// 1 for an online-only message (always 0 in AVChatRoom groups).
+    #[serde(rename = "OnlineOnlyFlag")]
+    pub online_only_flag: u8,
+    /// The message body.
+    #[serde(rename = "MsgBody")]
+    pub msg_body: &'a serde_json::value::RawValue,
+    /// `CloudCustomData`, when the message has one.
+    #[serde(rename = "CloudCustomData", skip_serializing_if = "Option::is_none")]
+    pub cloud_custom_data: Option<&'a str>,
+    /// Milliseconds since the epoch, by the emulator's clock.
+    #[serde(rename = "EventTime")]
+    pub event_time: u64,
+}
+
+/// The body of `Group.CallbackAfterSendMsg` (spec §39.2): the before-send fields with the
+/// stored sequence and time, and `GroupAtInfo` as sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct AfterSendMsg<'a> {
+    /// The before-send fields (with `CallbackCommand` [`AFTER_SEND_MSG`]).
+    #[serde(flatten)]
+    pub base: BeforeSendMsg<'a>,
+    /// The message's `MsgSeq` (0 for a message without one).
+    #[serde(rename = "MsgSeq")]
+    pub msg_seq: u64,
+    /// The message's `MsgTime` (unix seconds).
+    #[serde(rename = "MsgTime")]
+    pub msg_time: u64,
+    /// `GroupAtInfo` as sent, when given.
+    #[serde(rename = "GroupAtInfo", skip_serializing_if = "Option::is_none")]
+    pub group_at_info: Option<&'a serde_json::value::RawValue>,
+}
+
+/// The body of `Group.CallbackSendMsgException` (spec §39.4): the before-send fields with the
+/// failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct SendMsgException<'a> {
+    /// The before-send fields (with `CallbackCommand` [`SEND_MSG_EXCEPTION`]).
+    #[serde(flatten)]
+    pub base: BeforeSendMsg<'a>,
+    /// The failure's code.
+    #[serde(rename = "ErrorCode")]
+    pub error_code: u32,
+    /// The failure's ErrorInfo.
+    #[serde(rename = "ErrorInfo")]
+    pub error_info: String,
+}
+
+/// One `MsgSeqList` item of the after-recall body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MsgSeqItem {
+    /// A recalled message's sequence.
+    #[serde(rename = "MsgSeq")]
+    pub msg_seq: u64,
+}
+
+/// The body of `Group.CallbackAfterRecallMsg` (spec §39.3).
+#[derive(Debug, Clone, Serialize)]
+pub struct AfterRecallMsg<'a> {
+    /// Always [`AFTER_RECALL_MSG`].
+    #[serde(rename = "CallbackCommand")]
+    pub callback_command: &'static str,
+    /// The calling admin.
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: &'a str,
+    /// The group's type.
+    #[serde(rename = "Type")]
+    pub group_type: &'static str,
+    /// The group.
+    #[serde(rename = "GroupId")]
+    pub group_id: &'a str,
+    /// The messages recalled by this request, in request order.
+    #[serde(rename = "MsgSeqList")]
+    pub msg_seq_list: Vec<MsgSeqItem>,
+    /// Milliseconds since the epoch, by the emulator's clock.
+    #[serde(rename = "EventTime")]
+    pub event_time: u64,
 }

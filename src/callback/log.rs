@@ -61,6 +61,29 @@ pub struct Delivery {
     pub decision: Option<&'static str>,
 }
 
+#[cfg(test)]
+impl Delivery {
+    /// An empty delivery of `command`, for verdict tests.
+    pub(crate) fn for_tests(command: &'static str) -> Self {
+        Self {
+            seq: 1,
+            time_ms: 0,
+            sdkappid: 1,
+            command,
+            url: String::new(),
+            request_body: String::new(),
+            request_body_bytes: 0,
+            status: None,
+            response_body: None,
+            response_body_bytes: None,
+            response_body_truncated: false,
+            error: None,
+            latency_ms: 0,
+            decision: None,
+        }
+    }
+}
+
 impl Delivery {
     /// Cuts both bodies to at most `max` bytes each, at a character boundary.
     fn cut_bodies(&mut self, max: usize) {

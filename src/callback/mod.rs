@@ -16,6 +16,7 @@ pub mod deliver;
 pub mod events;
 pub mod log;
 pub mod queue;
+pub mod send_msg;
 pub mod url;
 pub mod verdict;
 
@@ -100,6 +101,10 @@ events! {
     AfterGroupInfoChanged => AFTER_GROUP_INFO_CHANGED,
     AfterMemberFieldChanged => AFTER_MEMBER_FIELD_CHANGED,
     AfterChangeGroupOwner => AFTER_CHANGE_GROUP_OWNER,
+    events::BeforeSendMsg<'_> => BEFORE_SEND_MSG,
+    events::AfterSendMsg<'_> => AFTER_SEND_MSG,
+    events::SendMsgException<'_> => SEND_MSG_EXCEPTION,
+    events::AfterRecallMsg<'_> => AFTER_RECALL_MSG,
 }
 
 /// Where an event comes from: the app, its callback settings and the REST caller's address.
@@ -232,6 +237,36 @@ impl Callbacks {
         );
         self.log.push(delivery);
         result
+    }
+
+    /// Sends the before-send callback (spec §39.1), if on, and waits at most `timeout_ms` for
+    /// the answer. A replacement `MsgBody`/`CloudCustomData` in the answer is handed to
+    /// `recheck`; a replacement it refuses counts as a failed callback. Without the event on,
+    /// the outcome is `Go(None)`.
+    pub async fn before_send_msg<T>(
+        &self,
+        origin: Origin<'_>,
+        event: &events::BeforeSendMsg<'_>,
+        recheck: impl FnOnce(send_msg::Rewrite) -> Result<T, String>,
+    ) -> send_msg::Outcome<T> {
+        let Some(out) = origin.outgoing(event) else {
+            return send_msg::Outcome::Go(None);
+        };
+        let block = origin.config.is_some_and(|c| c.block_send_on_failure);
+        let mut delivery =
+            deliver::deliver(self.client(), out, self.log.next_seq(), &self.clock).await;
+        let (decision, outcome) = send_msg::decide(send_msg::judge(&delivery), block, recheck);
+        delivery.decision = Some(decision);
+        tracing::info!(
+            command = delivery.command,
+            decision,
+            status = delivery.status,
+            error = delivery.error,
+            latency_ms = delivery.latency_ms,
+            "before callback"
+        );
+        self.log.push(delivery);
+        outcome
     }
 
     /// Queues an after-event, if on; never waits.

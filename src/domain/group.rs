@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::custom_data::CustomEntry;
 use super::members::Members;
+use super::message::{History, Notice, Recent, Window};
+use std::collections::VecDeque;
 
 /// Reads `null` as the type's default (older documents wrote `null` for absent values).
 pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
@@ -225,10 +227,39 @@ pub struct Group {
     /// active. Groups of documents without the field are active.
     #[serde(rename = "activated", default = "yes")]
     pub activated: bool,
+    /// The stored messages (spec §30.5), oldest first.
+    #[serde(
+        rename = "Messages",
+        default,
+        skip_serializing_if = "History::is_empty"
+    )]
+    pub messages: History,
+    /// The online member count get_online_member_num answers, set from the control plane
+    /// (spec §38; there are no client logins to count).
+    #[serde(rename = "OnlineMemberNum", default, skip_serializing_if = "is_zero")]
+    pub online_member_num: u64,
+    /// Sends of the last few minutes, for duplicate suppression (spec §30.3; not part of the
+    /// document).
+    #[serde(skip)]
+    pub recent: Recent,
+    /// Messages counted in the current second (spec §31.2 step 12; not part of the document).
+    #[serde(skip)]
+    pub window: Window,
+    /// The latest system notifications, newest last, at most [`NOTICES_KEPT`] (spec §32; not
+    /// part of the document).
+    #[serde(skip)]
+    pub notices: VecDeque<Notice>,
     /// Creation order within the app, for paging the group list (not part of the document:
     /// the document's order is the creation order).
     #[serde(skip)]
     pub seq: u64,
+}
+
+/// How many system notifications a group's log keeps for the control plane (emulator choice).
+pub const NOTICES_KEPT: usize = 100;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn one() -> u64 {
@@ -264,6 +295,11 @@ impl Group {
             members: Members::default(),
             mutes: IndexMap::new(),
             activated: true,
+            messages: History::default(),
+            online_member_num: 0,
+            recent: Recent::default(),
+            window: Window::default(),
+            notices: VecDeque::new(),
             seq: 0,
         }
     }
@@ -320,6 +356,20 @@ impl Group {
         match self.mutes.get(account) {
             Some(&until) if until > now => until,
             _ => 0,
+        }
+    }
+
+    /// `account`'s unread count (spec §30.5): derived from the stored messages after its read
+    /// position; 0 in group types that keep none (AVChatRoom, BChatRoom, and ChatRoom unless
+    /// `chatroom_counts`, the app feature `meeting_unread`) and for non-members.
+    pub fn unread_for(&self, account: &str, chatroom_counts: bool) -> u64 {
+        match self.group_type {
+            GroupType::AVChatRoom | GroupType::BChatRoom => 0,
+            GroupType::ChatRoom if !chatroom_counts => 0,
+            _ => self
+                .members
+                .get(account)
+                .map_or(0, |m| self.messages.unread_for(account, m.msg_seq)),
         }
     }
 

@@ -10,4 +10,5 @@ pub mod group;
 pub mod group_id;
 pub mod json;
 pub mod members;
+pub mod message;
 pub mod wire;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use super::document::{AppDoc, StateDocument, VERSION};
 use crate::domain::account::{Account, check_user_id};
 use crate::domain::custom_data::CustomEntry;
-use crate::domain::group::{Group, Role};
+use crate::domain::group::{Group, GroupType, Role};
+use crate::domain::message::check_body;
 use crate::emulator::Emulator;
 use crate::store::AppState;
 
@@ -146,7 +147,65 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
         }
     }
     check_owner(g.owner.as_deref(), &g)?;
+    check_messages(&mut g, emu.history_per_group)?;
     Ok(g)
+}
+
+/// The message state (spec `messages.md` §30.5): `Messages` already have consecutive `MsgSeq`
+/// values from 1 up (the history's own deserializer refuses others); here `NextMsgSeq` must
+/// come after the newest, no member's read position (`MsgSeq`) may pass `NextMsgSeq` − 1,
+/// AVChatRoom groups keep none, and each `MsgBody` must be one a
+/// command could have stored (§30.1; kept compact). A `LastMsgTime` of 0 is filled in with the newest
+/// message's time, and a history longer than `cap` (`--history-per-group`, 0 = no cap) keeps
+/// its newest `cap` messages, as sending would have.
+fn check_messages(g: &mut Group, cap: usize) -> Result<(), ImportError> {
+    if g.next_msg_seq == 0 {
+        return err("NextMsgSeq must be 1 or more (1 in a group without messages)".into());
+    }
+    let last = g.messages.iter().next_back().map(|m| (m.seq, m.time));
+    if let Some((last_seq, _)) = last {
+        if g.group_type == GroupType::AVChatRoom {
+            return err(
+                "Messages: AVChatRoom groups keep no message history; leave Messages out".into(),
+            );
+        }
+        if g.next_msg_seq <= last_seq {
+            return err(format!(
+                "NextMsgSeq {} must come after the newest message's MsgSeq {last_seq}; give NextMsgSeq {}",
+                g.next_msg_seq,
+                last_seq + 1
+            ));
+        }
+    }
+    let newest = g.next_msg_seq - 1;
+    for (i, m) in g.members.iter().enumerate() {
+        if m.msg_seq > newest {
+            return err(format!(
+                "MemberList[{i}]: MsgSeq {} is beyond the newest message (NextMsgSeq {}); a read position is at most {newest}",
+                m.msg_seq, g.next_msg_seq
+            ));
+        }
+    }
+    let Some((_, last_time)) = last else {
+        return Ok(());
+    };
+    for m in g.messages.iter_mut() {
+        let body: Option<serde_json::Value> = serde_json::from_str(m.body.get()).ok();
+        let checked = check_body("MsgBody", body.as_ref())
+            .map_err(|e| ImportError(format!("Messages (MsgSeq {}): {e}", m.seq)))?;
+        // Kept compact, as a send stores it.
+        m.body = checked.json;
+    }
+    if g.last_msg_time == 0 {
+        g.last_msg_time = last_time;
+    }
+    if cap != 0 && g.messages.len() > cap {
+        let all = std::mem::take(&mut g.messages);
+        for m in all.iter() {
+            g.messages.push(m.clone(), cap);
+        }
+    }
+    Ok(())
 }
 
 fn check_owner(owner: Option<&str>, g: &Group) -> Result<(), ImportError> {

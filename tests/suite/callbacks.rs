@@ -26,6 +26,7 @@ fn config(url: &str, events: &[&str]) -> CallbackConfig {
         token: None,
         timeout_ms: 2000,
         fail_closed: false,
+        block_send_on_failure: false,
     }
 }
 

@@ -1223,6 +1223,7 @@ async fn neither_import_sends_a_callback_even_with_every_event_on() {
         token: None,
         timeout_ms: 500,
         fail_closed: true,
+        block_send_on_failure: false,
     }));
     let emu = emu_with(s).await;
     let v = import_group(

@@ -183,6 +183,7 @@ fn callbacks(url: &str, events: &[&str]) -> CallbackConfig {
         token: None,
         timeout_ms: 2000,
         fail_closed: false,
+        block_send_on_failure: false,
     }
 }
 

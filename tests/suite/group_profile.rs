@@ -75,6 +75,7 @@ fn with_callbacks(mut p: AppPolicy, url: &str) -> AppPolicy {
         token: None,
         timeout_ms: 2000,
         fail_closed: false,
+        block_send_on_failure: false,
     });
     p
 }

@@ -4,6 +4,7 @@
 mod callbacks;
 mod clock;
 mod faults;
+mod groups;
 mod guard;
 mod health;
 mod reply;
@@ -42,6 +43,26 @@ pub fn router(state: Shared) -> Router<Shared> {
         .route(
             "/_emulator/callbacks",
             strict(get(callbacks::list).delete(callbacks::clear)),
+        )
+        .route(
+            "/_emulator/apps/{sdkappid}/groups/{group_id}/messages",
+            strict(get(groups::messages)),
+        )
+        .route(
+            "/_emulator/apps/{sdkappid}/groups/{group_id}/members",
+            strict(get(groups::members)),
+        )
+        .route(
+            "/_emulator/apps/{sdkappid}/groups/{group_id}/notifications",
+            strict(get(groups::notifications)),
+        )
+        .route(
+            "/_emulator/apps/{sdkappid}/groups/{group_id}/mute",
+            strict(post(groups::mute)),
+        )
+        .route(
+            "/_emulator/apps/{sdkappid}/groups/{group_id}/online",
+            strict(post(groups::online)),
         )
         .route_layer(axum::middleware::from_fn_with_state(state, guard::guard))
 }

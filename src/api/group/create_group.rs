@@ -99,7 +99,7 @@ fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), Vendo
     for (field, text) in fields {
         if let Some(word) = policy.sensitive_word_in(text) {
             return Err(VendorError::SensitiveWord {
-                field,
+                field: field.into(),
                 word: word.to_string(),
             });
         }

@@ -78,17 +78,31 @@ pub(crate) struct View {
     appid: u64,
     now: u64,
     names: FieldNames,
+    chatroom_unread: bool,
 }
 
 impl View {
     /// The view of `call`.
     pub(crate) fn of(call: &Call) -> Self {
-        Self::new(call.app.sdkappid(), call.now(), call.emu.field_names)
+        Self {
+            chatroom_unread: call.app.policy().features.meeting_unread,
+            ..Self::new(call.app.sdkappid(), call.now(), call.emu.field_names)
+        }
+    }
+
+    /// Whether ChatRoom groups count unread messages (the app feature `meeting_unread`).
+    pub(crate) fn chatroom_unread(&self) -> bool {
+        self.chatroom_unread
     }
 
     /// The view of app `appid` at `now` (unix seconds), answering in `names`.
     pub(crate) fn new(appid: u64, now: u64, names: FieldNames) -> Self {
-        Self { appid, now, names }
+        Self {
+            appid,
+            now,
+            names,
+            chatroom_unread: true,
+        }
     }
 
     /// The emulator's time the read is made at (unix seconds).

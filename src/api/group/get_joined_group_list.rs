@@ -288,17 +288,11 @@ fn self_info(g: &Group, m: &Member, names: &[String], view: &View) -> SelfInfo {
         JoinTime: f("JoinTime").then_some(m.join_time),
         MsgFlag: f("MsgFlag").then_some(m.msg_flag.as_str()),
         MsgSeq: f("MsgSeq").then_some(m.msg_seq),
-        UnreadMsgNum: f("UnreadMsgNum").then(|| unread(g, m)),
+        UnreadMsgNum: f("UnreadMsgNum").then(|| g.unread_for(m.account(), view.chatroom_unread())),
         NameCard: f("NameCard").then(|| m.name_card.clone()),
         MuteUntil: mute_until,
         ShutUpUntil: shut_up_until,
     }
-}
-
-/// Messages after the member's read position (spec §30.5: derived, never stored), never
-/// negative.
-fn unread(g: &Group, m: &Member) -> u64 {
-    g.next_msg_seq.saturating_sub(1).saturating_sub(m.msg_seq)
 }
 
 #[cfg(test)]
@@ -383,25 +377,5 @@ mod tests {
             &view(),
         );
         assert_eq!((ids(&page), page.TotalCount), (vec!["c", "a"], 4));
-    }
-
-    #[test]
-    fn unread_is_the_messages_after_the_read_position_and_never_negative() {
-        let mut g = group("g", &[("anna", 1)]);
-        let cases = [
-            (1, 0, 0),
-            (5, 0, 4),
-            (5, 4, 0),
-            (5, 2, 2),
-            (5, 9, 0),
-            (0, 0, 0),
-        ];
-        for (next, seq, want) in cases {
-            g.next_msg_seq = next;
-            let m = g.members.get_mut("anna").expect("member");
-            m.msg_seq = seq;
-            let m = g.members.get("anna").expect("member");
-            assert_eq!(unread(&g, m), want, "next {next}, read {seq}");
-        }
     }
 }

@@ -5,6 +5,7 @@
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use super::set_unread_msg_num::{keeps_unread, read_position};
 use super::{MemberResult, allow_types, group_id};
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
@@ -188,8 +189,10 @@ fn apply(g: &mut Group, items: Vec<Import>, now: u64) -> Vec<MemberResult> {
             2
         } else if let Some(join_time) = admissible(g, &item, now) {
             let mut m = Member::new(item.account.clone(), item.role, join_time);
-            if let Some(unread) = item.unread {
-                m.msg_seq = read_position(g, unread);
+            // Set as set_unread_msg_num sets it (spec §22.1, §37): capped at the messages
+            // counting toward the member's unread; no effect where no unread is kept.
+            if let Some(unread) = item.unread.filter(|_| keeps_unread(g)) {
+                m.msg_seq = read_position(g, &item.account, unread);
             }
             g.members.push(m);
             added = true;
@@ -221,14 +224,6 @@ fn admissible(g: &Group, item: &Import, now: u64) -> Option<u64> {
         Some(t) if t > i128::from(g.create_time) && t <= i128::from(now) => Some(t as u64),
         Some(_) => None,
     }
-}
-
-/// The read position that leaves `unread` messages unread, capped at the messages that count
-/// toward the member's unread (spec §22.1, §37): the sequence just below the k-th newest such
-/// message, k = min(`unread`, their number). No message is stored by the commands served so
-/// far, so k is 0 and the position is the newest sequence, `NextMsgSeq` − 1.
-fn read_position(g: &Group, _unread: u64) -> u64 {
-    g.next_msg_seq.saturating_sub(1)
 }
 
 fn invalid(msg: String) -> VendorError {

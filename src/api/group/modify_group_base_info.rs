@@ -284,7 +284,7 @@ fn check_sensitive_words(policy: &AppPolicy, c: &Change) -> Result<(), VendorErr
     for (field, text) in fields {
         if let Some(word) = text.as_deref().and_then(|t| policy.sensitive_word_in(t)) {
             return Err(VendorError::SensitiveWord {
-                field,
+                field: field.into(),
                 word: word.to_string(),
             });
         }
