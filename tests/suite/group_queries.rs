@@ -426,7 +426,7 @@ async fn self_info_holds_the_members_own_fields() {
         v["GroupIdList"][0],
         json!({"GroupId": "g", "SelfInfo": {
             "Role": "Member", "JoinTime": T0, "MsgFlag": "Discard", "MsgSeq": 3,
-            "UnreadMsgNum": 6, "NameCard": "名片",
+            "UnreadMsgNum": 0, "NameCard": "名片",
             "MuteUntil": T0 + 60, "ShutUpUntil": T0 + 60
         }}),
         "no base filter: no base fields"
@@ -439,7 +439,8 @@ async fn self_info_holds_the_members_own_fields() {
     .await;
     assert_eq!(
         v["GroupIdList"][0]["SelfInfo"],
-        json!({"UnreadMsgNum": 9, "MuteUntil": 0, "ShutUpUntil": 0})
+        json!({"UnreadMsgNum": 0, "MuteUntil": 0, "ShutUpUntil": 0}),
+        "unread counts stored messages (spec §30.5); this document holds none"
     );
     let v = joined(
         &emu,
@@ -460,17 +461,30 @@ async fn unread(emu: &Emu) -> Value {
 }
 
 #[tokio::test]
-async fn unread_count_is_never_negative() {
+async fn unread_count_is_derived_from_the_stored_messages_and_capped_by_them() {
     let emu = emu().await;
     group(&emu, "g", "Public", Some("leckie"), &[]).await;
     assert_eq!(unread(&emu).await, 0, "a group without messages");
-    for (next, read, want) in [(5, 4, 0), (5, 3, 1), (5, 7, 0)] {
-        edit_group(&emu, "g", |g| {
-            g["NextMsgSeq"] = json!(next);
-            g["MemberList"][0]["MsgSeq"] = json!(read);
-        })
-        .await;
-        assert_eq!(unread(&emu).await, want, "next {next}, read {read}");
+    for i in 0..4 {
+        let v = emu
+            .call(
+                "group_open_http_svc/send_group_msg",
+                json!({"GroupId": "g", "Random": i,
+                       "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "m"}}]}),
+            )
+            .await;
+        assert_eq!(v["ErrorCode"], 0, "{v}");
+    }
+    assert_eq!(unread(&emu).await, 4);
+    for (set, want) in [(1, 1), (0, 0), (7, 4)] {
+        let v = emu
+            .call(
+                "group_open_http_svc/set_unread_msg_num",
+                json!({"GroupId": "g", "Member_Account": "leckie", "UnreadMsgNum": set}),
+            )
+            .await;
+        assert_eq!(v["ErrorCode"], 0, "{v}");
+        assert_eq!(unread(&emu).await, want, "set {set}");
     }
 }
 
