@@ -34,6 +34,9 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// How long a request body may take to arrive (60002 and a closed connection beyond).
     pub body_timeout: std::time::Duration,
+    /// The most zero-config apps that may hold state at once (70020 for one more; 0 = no cap;
+    /// configured apps are never capped). See [`crate::store::slots`].
+    pub max_apps: usize,
 }
 
 /// Which spelling of renamed read fields answers carry (spec §11.1): `MuteAllMember` /
@@ -77,6 +80,7 @@ impl Settings {
             private_groups_start_active: false,
             admin_token: None,
             body_timeout: std::time::Duration::from_secs(10),
+            max_apps: crate::store::slots::DEFAULT_MAX_APPS,
         }
     }
 }
@@ -121,9 +125,11 @@ impl Emulator {
     /// A new emulator with empty state.
     pub fn new(settings: Settings) -> Shared {
         let seed = settings.id_seed.unwrap_or_else(random_seed);
+        let max_apps =
+            (!settings.apps.is_configured() && settings.max_apps > 0).then_some(settings.max_apps);
         Arc::new(Self {
             rules: settings.rules,
-            store: Store::new(settings.rules, seed),
+            store: Store::new(settings.rules, seed, max_apps),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
             field_names: settings.field_names,

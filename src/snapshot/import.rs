@@ -57,12 +57,7 @@ fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, Imp
         .apps
         .policy(doc.sdkappid)
         .map_err(|e| ImportError(e.to_string()))?;
-    let app = AppState::new(
-        doc.sdkappid,
-        Arc::clone(policy),
-        emu.rules,
-        emu.store.id_seed(),
-    );
+    let app = emu.store.restored_app(doc.sdkappid, policy);
     let mut seen = HashSet::new();
     for (i, a) in doc.accounts.into_iter().enumerate() {
         check_user_id(&a.UserID, "UserID", emu.rules)
@@ -78,7 +73,8 @@ fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, Imp
             face_url: a.FaceUrl,
             kicked_at: a.kicked_at,
         };
-        app.import(&a.UserID, account);
+        app.import(&a.UserID, account)
+            .map_err(|e| ImportError(format!("accounts[{i}]: {e}")))?;
     }
     for (i, g) in doc.groups.into_iter().enumerate() {
         let group =

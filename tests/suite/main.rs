@@ -22,6 +22,7 @@ mod group_members;
 mod group_profile;
 mod group_queries;
 mod group_reads;
+mod namespaces;
 mod persistence;
 mod smoke;
 mod soak;

@@ -39,7 +39,7 @@ impl VendorCommand for AccountImport {
         check_user_id(&id, field, call.emu.rules)?;
         let nick = request.Nick.unwrap_or_default();
         let face_url = request.FaceUrl.unwrap_or_default();
-        call.app.import_profile(&id, nick, face_url);
+        call.app.import_profile(&id, nick, face_url)?;
         Ok(envelope::ok(NoFields {}))
     }
 }

@@ -75,7 +75,7 @@ fn import_ids(call: &Call, ids: &Value) -> Result<Vec<String>, VendorError> {
         if check_user_id(&id, "UserID", call.emu.rules).is_err() {
             fail.push(id);
         } else {
-            call.app.import_if_new(&id);
+            call.app.import_if_new(&id)?;
         }
     }
     Ok(fail)
@@ -105,7 +105,7 @@ fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
         } else {
             let (nick, face_url) = (item.Nick, item.FaceUrl);
             call.app
-                .import_profile(&id, nick.unwrap_or_default(), face_url.unwrap_or_default());
+                .import_profile(&id, nick.unwrap_or_default(), face_url.unwrap_or_default())?;
         }
     }
     Ok(fail)
