@@ -23,6 +23,11 @@ fn json_response(bytes: Vec<u8>) -> Response {
     resp
 }
 
+/// The vendor's answer-size limit, "1 MB" on its pages (10018 beyond: get_group_info,
+/// get_joined_group_list), taken as 1 MiB: the same size the common layer takes as the largest
+/// request body.
+pub const ANSWER_MAX_BYTES: usize = crate::api::common::MAX_BODY_BYTES;
+
 /// The bytes every successful answer opens with; the command's fields are spliced in after.
 const OK_PREFIX: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
 

@@ -26,3 +26,4 @@ mod namespaces;
 mod persistence;
 mod smoke;
 mod soak;
+mod vendor_limits;
