@@ -98,6 +98,10 @@ impl Store {
     /// the removal happen under the app's shard lock, and a request can only get the app under
     /// that lock, so an app somebody is about to store into is never removed.
     fn release(&self, sdkappid: u64) {
+        // An app holding state stays until a reset: the usual case costs a read lock only.
+        if self.apps.get(&sdkappid).is_none_or(|app| app.holds_state()) {
+            return;
+        }
         self.apps.remove_if(&sdkappid, |_, app| {
             Arc::strong_count(app) == 1 && !app.holds_state()
         });
