@@ -137,6 +137,13 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_BCHATROOM_MAX")]
     pub bchatroom_max: Option<u32>,
 
+    /// The most zero-config apps (sdkappids) that may hold state at once: an app holds state
+    /// once a group or an account is stored in it, and a request that would store into one app
+    /// more answers 70020. Reads and refused requests never create an app. 0 = no cap.
+    /// Configured apps (--config) are not capped.
+    #[arg(long, env = "TIM_EMULATOR_MAX_APPS", default_value_t = crate::store::slots::DEFAULT_MAX_APPS)]
+    pub max_apps: usize,
+
     /// Turn every throttle and quota off (for load tests); overrides the four limit flags.
     #[arg(long, env = "TIM_EMULATOR_NO_LIMITS", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_limits: bool,
@@ -344,6 +351,7 @@ impl Config {
                 queue_bytes: self.callback_queue_bytes,
             },
             history_per_group: self.history_per_group,
+            max_apps: self.max_apps,
         })
     }
 

@@ -44,6 +44,9 @@ pub struct Settings {
     pub callback_bounds: crate::callback::Bounds,
     /// Messages each group keeps in history, 0 = unlimited (`--history-per-group`).
     pub history_per_group: usize,
+    /// The most zero-config apps that may hold state at once (70020 for one more; 0 = no cap;
+    /// configured apps are never capped). See [`crate::store::slots`].
+    pub max_apps: usize,
 }
 
 /// The default of `--history-per-group`: messages each group keeps (emulator choice: enough
@@ -95,6 +98,7 @@ impl Settings {
             idle_timeout: std::time::Duration::from_secs(60),
             callback_bounds: crate::callback::Bounds::default(),
             history_per_group: DEFAULT_HISTORY_PER_GROUP,
+            max_apps: crate::store::slots::DEFAULT_MAX_APPS,
         }
     }
 }
@@ -145,9 +149,11 @@ impl Emulator {
     /// A new emulator with empty state.
     pub fn new(settings: Settings) -> Shared {
         let seed = settings.id_seed.unwrap_or_else(random_seed);
+        let max_apps =
+            (!settings.apps.is_configured() && settings.max_apps > 0).then_some(settings.max_apps);
         Arc::new(Self {
             rules: settings.rules,
-            store: Store::new(settings.rules, seed),
+            store: Store::new(settings.rules, seed, max_apps),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
             field_names: settings.field_names,

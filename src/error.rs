@@ -74,6 +74,23 @@ pub enum VendorError {
         "sdkappid {0} is not configured in this emulator; add it to the config file's [[apps]]"
     )]
     UnknownApp(u64),
+    /// 70020 as well (emulator choice): zero-config apps already hold `max` slots of
+    /// `--max-apps`, and storing into `sdkappid` would make one more. 70020 is the vendor's
+    /// "this SDKAppID does not exist" and the emulator's code for an sdkappid it does not serve,
+    /// so a client treats it as a setup problem rather than something to retry.
+    #[error(
+        "sdkappid {sdkappid} cannot hold state: {max} zero-config apps already do, the most --max-apps (TIM_EMULATOR_MAX_APPS) allows; reset an app (POST /_emulator/reset?sdkappid=...) or start the emulator with a larger --max-apps (0 = no cap)"
+    )]
+    TooManyApps {
+        /// The app that would be one too many.
+        sdkappid: u64,
+        /// The cap in force.
+        max: usize,
+    },
+    /// 40601: a profile value (account_import's `Nick` or `FaceUrl`) is longer than the
+    /// vendor's 500 bytes for standard profile fields (the account_import page lists 40601).
+    #[error("{0}")]
+    ProfileValueTooLong(String),
     /// 70402: an account command's parameter is invalid.
     #[error("{0}")]
     AccountParam(String),
@@ -207,7 +224,8 @@ impl VendorError {
             Self::AccountFieldType(_) => 60015,
             Self::UserSig(e) => e.code(),
             Self::MissingUserSig => 70002,
-            Self::UnknownApp(_) => 70020,
+            Self::UnknownApp(_) | Self::TooManyApps { .. } => 70020,
+            Self::ProfileValueTooLong(_) => 40601,
             Self::AccountParam(_) => 70402,
             Self::AccountNotAdmin(_) => 70403,
             Self::Internal(_) | Self::EmulatorBug(_) => 10002,
@@ -260,6 +278,8 @@ impl VendorError {
             Self::UserSig(e) => usersig_rule_id(e),
             Self::MissingUserSig => "usersig.missing",
             Self::UnknownApp(_) => "sdkappid.not_configured",
+            Self::TooManyApps { .. } => "sdkappid.max_apps",
+            Self::ProfileValueTooLong(_) => "account.profile_too_long",
             Self::AccountParam(_) => "account.invalid_parameter",
             Self::AccountNotAdmin(_) => "account.not_admin",
             Self::Internal(_) => "internal",
@@ -333,6 +353,14 @@ mod tests {
             (VendorError::AccountFieldType("UserID".into()), 60015),
             (VendorError::MissingUserSig, 70002),
             (VendorError::UnknownApp(1), 70020),
+            (
+                VendorError::TooManyApps {
+                    sdkappid: 1,
+                    max: 1,
+                },
+                70020,
+            ),
+            (VendorError::ProfileValueTooLong(String::new()), 40601),
             (VendorError::AccountParam(String::new()), 70402),
             (VendorError::AccountNotAdmin("bob".into()), 70403),
             (VendorError::Internal(String::new()), 10002),

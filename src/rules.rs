@@ -57,6 +57,9 @@ pub struct RulesProfile {
     pub bchatroom_max: u32,
     /// Most bytes in a `UserID`.
     pub user_id_max_bytes: usize,
+    /// Most bytes in a standard profile value: account_import's `Nick` (Tag_Profile_IM_Nick)
+    /// and `FaceUrl` (Tag_Profile_IM_Image); 40601 beyond.
+    pub profile_value_max_bytes: usize,
     /// Most accounts in one account_import batch, check or delete.
     pub account_batch_max: usize,
     /// Most IDs in one get_group_info `GroupIdList`.
@@ -172,6 +175,7 @@ pub static DEFAULT: RulesProfile = RulesProfile {
     daily_group_creations: 10_000,
     bchatroom_max: 5,
     user_id_max_bytes: 32,
+    profile_value_max_bytes: 500,
     account_batch_max: 100,
     group_info_max_ids: 50,
     group_list_max_limit: 10_000,

@@ -19,7 +19,6 @@ use super::registry;
 use crate::emulator::Shared;
 use crate::error::VendorError;
 use crate::journal;
-use crate::store::AppState;
 use crate::store::throttle::mono_nanos;
 use crate::usersig;
 
@@ -357,14 +356,17 @@ async fn serve(
         usersig::verify(&q.usersig, q.sdkappid, &q.identifier, key, now)?;
     }
     apply_fault(emu, command, q.sdkappid, trace).await?;
-    let app = emu.store.app(q.sdkappid, policy);
-    check_rate(&app, command)?;
+    check_rate(emu, q.sdkappid, &policy.limits, command)?;
     let body = bytes?;
     super::body::check(&body)?;
     let client_ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
+    // Declared before the app: it drops after the call's handle, and then forgets an app the
+    // request stored nothing in (a read, a refusal), so such requests leave no state behind.
+    let _lease = emu.store.lease(q.sdkappid);
+    let app = emu.store.app(q.sdkappid, policy);
     let call = Call {
         emu: emu.clone(),
         app,
@@ -398,13 +400,21 @@ async fn apply_fault(
     }
 }
 
-fn check_rate(app: &AppState, command: &Command) -> Result<(), VendorError> {
-    if app.try_call(command.rate, mono_nanos()) {
+fn check_rate(
+    emu: &Shared,
+    sdkappid: u64,
+    limits: &crate::apps::Limits,
+    command: &Command,
+) -> Result<(), VendorError> {
+    if emu
+        .store
+        .try_call(sdkappid, command.rate, limits, mono_nanos())
+    {
         return Ok(());
     }
     Err(VendorError::RateLimited {
         command: command.name,
-        per_second: app.rate_limit(command.rate),
+        per_second: crate::store::Store::per_second(command.rate, limits),
     })
 }
 

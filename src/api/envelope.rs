@@ -23,6 +23,13 @@ fn json_response(bytes: Vec<u8>) -> Response {
     resp
 }
 
+/// The vendor's answer-size limit (10018 beyond: get_group_info, get_joined_group_list), taken
+/// as 1 MiB, the same size the common layer takes as the largest request body. The vendor's
+/// text for 10018 is "the answer is longer than the largest packet (1MB); ask for less per
+/// request" (its error-message table, web.sdk.qcloud.com/im/download/error-message/v3/0.0.4/
+/// tim-error-message.txt), a limit of every group read, so get_group_info keeps it too.
+pub const ANSWER_MAX_BYTES: usize = crate::api::common::MAX_BODY_BYTES;
+
 /// The bytes every successful answer opens with; the command's fields are spliced in after.
 const OK_PREFIX: &[u8] = br#"{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0"#;
 

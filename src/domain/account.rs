@@ -31,6 +31,29 @@ pub fn check_user_id(id: &str, field: &str, rules: &RulesProfile) -> Result<(), 
     Ok(())
 }
 
+/// Checks a standard profile value (`Nick`, `FaceUrl`) named `field`: at most the profile's
+/// byte limit, 500, else 40601.
+///
+/// Source: the vendor's account_import page (cloud.tencent.com/document/product/269/1608,
+/// English twin trtc.io/document/34953) maps `Nick` to Tag_Profile_IM_Nick and `FaceUrl` to
+/// Tag_Profile_IM_Image and lists 40601, "a profile field's Value is longer than 500 bytes",
+/// among its own codes; the profile page (cloud.tencent.com/document/product/269/1500,
+/// 标配资料字段) gives both fields at most 500 bytes.
+pub fn check_profile_value(
+    value: &str,
+    field: &str,
+    rules: &RulesProfile,
+) -> Result<(), VendorError> {
+    let max = rules.profile_value_max_bytes;
+    if value.len() > max {
+        return Err(VendorError::ProfileValueTooLong(format!(
+            "{field} is {} bytes; a profile value holds at most {max} bytes",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +74,28 @@ mod tests {
                 want,
                 "{id}"
             );
+        }
+    }
+
+    #[test]
+    fn profile_values_are_limited_to_500_bytes_on_both_sides() {
+        let table = [
+            ("a".repeat(500), Ok(())),
+            ("a".repeat(501), Err(40601)),
+            (format!("{}ab", "昵".repeat(166)), Ok(())), // 500 bytes
+            (format!("{}abc", "昵".repeat(166)), Err(40601)), // 501 bytes
+            (String::new(), Ok(())),
+        ];
+        for (value, want) in table {
+            let got = check_profile_value(&value, "Nick", &DEFAULT);
+            assert_eq!(
+                got.as_ref().map(|_| ()).map_err(|e| e.code()),
+                want,
+                "{value}"
+            );
+            if let Err(e) = got {
+                assert!(e.to_string().contains("Nick is 50"), "{e}");
+            }
         }
     }
 }

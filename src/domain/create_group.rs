@@ -197,7 +197,7 @@ pub fn parse(
     let max_members = check_max_members(req.MaxMemberCount, rule)?;
     let apply_join = check_apply_join(req.ApplyJoinOption.as_deref())?;
     let custom = match req.AppDefinedData {
-        Some(items) => custom_data::parse(
+        Some(items) => custom_data::parse_new(
             items,
             "AppDefinedData",
             CustomKind::Group,
@@ -208,7 +208,7 @@ pub fn parse(
         None => Vec::new(),
     };
     if let Some(items) = req.AppMemberDefinedData {
-        custom_data::parse(
+        custom_data::parse_new(
             items,
             "AppMemberDefinedData",
             CustomKind::Member,
@@ -305,7 +305,7 @@ fn add_member(
         Writer::Admin
     };
     let custom = match item.AppMemberDefinedData {
-        Some(items) => custom_data::parse(
+        Some(items) => custom_data::parse_new(
             items,
             &format!("{at}.AppMemberDefinedData"),
             CustomKind::Member,

@@ -69,6 +69,45 @@ pub fn parse(
     Ok(out)
 }
 
+/// [`parse`] for the custom data of a new group or member (create_group, import_group): at
+/// most the rules profile's key count for `kind` (10 per group, 5 per member; spec §25), else
+/// 10004 naming the field, the count and the limit. The count is checked before any item, so
+/// a huge list costs nothing more than its JSON parse.
+pub fn parse_new(
+    items: Vec<CustomItem>,
+    field: &str,
+    kind: CustomKind,
+    rules: &RulesProfile,
+    policy: &FieldPolicy,
+    writer: Writer,
+) -> Result<Vec<CustomEntry>, VendorError> {
+    let max = max_keys(kind, rules);
+    if max != 0 && items.len() > max {
+        let (n, whose) = (items.len(), kind.whose());
+        return Err(invalid(format!(
+            "{field} has {n} items; {whose} may hold at most {max} custom keys"
+        )));
+    }
+    parse(items, field, kind, rules, policy, writer)
+}
+
+/// The most keys the rules profile lets one group or member store (0 = no limit).
+fn max_keys(kind: CustomKind, rules: &RulesProfile) -> usize {
+    match kind {
+        CustomKind::Group => rules.group_custom_keys_max,
+        CustomKind::Member => rules.member_custom_keys_max,
+    }
+}
+
+impl CustomKind {
+    fn whose(self) -> &'static str {
+        match self {
+            Self::Group => "a group",
+            Self::Member => "a member",
+        }
+    }
+}
+
 fn parse_entry(
     item: CustomItem,
     field: &str,
@@ -108,30 +147,50 @@ fn parse_entry(
 /// Applies validated `changes` to stored `entries`: a `Value` of `""` deletes its key, any
 /// other value sets it (a changed key keeps its place, a new one goes last). 10004, and nothing
 /// changes, when more than `max_keys` keys would be stored. Returns whether anything changed.
+/// Each change is one hash lookup, so a list of any length costs time in proportion to it.
 pub fn apply_changes(
     entries: &mut Vec<CustomEntry>,
     changes: &[CustomEntry],
     field: &str,
     max_keys: usize,
 ) -> Result<bool, VendorError> {
-    let mut next = entries.clone();
-    for c in changes {
-        let at = next.iter().position(|e| e.key == c.key);
-        match (at, c.value.is_empty()) {
-            (Some(i), true) => {
-                next.remove(i);
+    let next = {
+        // Slots in order; a deleted key leaves a hole and is forgotten by `at`, so setting it
+        // again puts it last.
+        let mut slots: Vec<Option<CustomEntry>> = entries.iter().cloned().map(Some).collect();
+        let mut at: rustc_hash::FxHashMap<&str, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.as_str(), i))
+            .collect();
+        let mut live = slots.len();
+        for c in changes {
+            match (at.get(c.key.as_str()).copied(), c.value.is_empty()) {
+                (Some(i), true) => {
+                    slots[i] = None;
+                    at.remove(c.key.as_str());
+                    live -= 1;
+                }
+                (Some(i), false) => {
+                    if let Some(e) = slots[i].as_mut() {
+                        e.value.clone_from(&c.value);
+                    }
+                }
+                (None, true) => {}
+                (None, false) => {
+                    at.insert(c.key.as_str(), slots.len());
+                    slots.push(Some(c.clone()));
+                    live += 1;
+                }
             }
-            (Some(i), false) => next[i].value.clone_from(&c.value),
-            (None, true) => {}
-            (None, false) => next.push(c.clone()),
         }
-    }
-    if max_keys != 0 && next.len() > max_keys {
-        return Err(invalid(format!(
-            "{field} would hold {} keys; at most {max_keys} may be stored (delete one with an empty Value)",
-            next.len()
-        )));
-    }
+        if max_keys != 0 && live > max_keys {
+            return Err(invalid(format!(
+                "{field} would hold {live} keys; at most {max_keys} may be stored (delete one with an empty Value)"
+            )));
+        }
+        slots.into_iter().flatten().collect::<Vec<CustomEntry>>()
+    };
     let changed = next != *entries;
     *entries = next;
     Ok(changed)
@@ -158,11 +217,7 @@ pub fn plan_changes(
         value: Some(e.value.clone()),
     });
     parse(items.collect(), field, kind, rules, policy, Writer::Admin)?;
-    let max = match kind {
-        CustomKind::Group => rules.group_custom_keys_max,
-        CustomKind::Member => rules.member_custom_keys_max,
-    };
-    apply_changes(&mut next, changes, field, max)?;
+    apply_changes(&mut next, changes, field, max_keys(kind, rules))?;
     Ok(next)
 }
 
@@ -321,6 +376,57 @@ mod tests {
             apply_changes(&mut ten, &[entry("k0", ""), entry("k11", "v")], "F", 10),
             Ok(true)
         );
+    }
+
+    fn keys(n: usize) -> Vec<CustomItem> {
+        (0..n)
+            .map(|i| CustomItem {
+                key: Some(format!("k{i}")),
+                value: Some("v".into()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn new_custom_data_holds_at_most_the_profile_key_counts() {
+        let new = |n: usize, kind: CustomKind| {
+            parse_new(
+                keys(n),
+                "F",
+                kind,
+                &DEFAULT,
+                &FieldPolicy::Any,
+                Writer::Admin,
+            )
+            .map(|v| v.len())
+            .map_err(|e| (e.code(), e.to_string()))
+        };
+        assert_eq!(new(10, CustomKind::Group), Ok(10));
+        assert_eq!(new(5, CustomKind::Member), Ok(5));
+        let (code, text) = new(11, CustomKind::Group).expect_err("an 11th group key");
+        assert_eq!(code, 10004);
+        assert!(
+            text.contains("F has 11 items") && text.contains("at most 10"),
+            "{text}"
+        );
+        let (code, text) = new(6, CustomKind::Member).expect_err("a 6th member key");
+        assert_eq!(code, 10004);
+        assert!(
+            text.contains("6 items") && text.contains("at most 5"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_change_list_of_forty_thousand_keys_is_refused_by_the_key_cap() {
+        let many: Vec<CustomEntry> = (0..40_000).map(|i| entry(&format!("k{i}"), "v")).collect();
+        let mut stored = vec![entry("a", "1")];
+        let got = apply_changes(&mut stored, &many, "AppDefinedData", 10).map_err(|e| e.code());
+        assert_eq!(got, Err(10004));
+        assert_eq!(stored, vec![entry("a", "1")]);
+        let mut churn: Vec<CustomEntry> = many.clone();
+        churn.extend(many.iter().map(|e| entry(&e.key, "")));
+        assert_eq!(apply_changes(&mut stored, &churn, "F", 10), Ok(false));
     }
 
     #[test]

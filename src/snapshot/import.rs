@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::document::{AppDoc, StateDocument, VERSION};
-use crate::domain::account::{Account, check_user_id};
+use crate::domain::account::{Account, check_profile_value, check_user_id};
 use crate::domain::custom_data::CustomEntry;
 use crate::domain::group::{Group, GroupType, Role};
 use crate::domain::message::check_body;
@@ -58,15 +58,12 @@ fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, Imp
         .apps
         .policy(doc.sdkappid)
         .map_err(|e| ImportError(e.to_string()))?;
-    let app = AppState::new(
-        doc.sdkappid,
-        Arc::clone(policy),
-        emu.rules,
-        emu.store.id_seed(),
-    );
+    let app = emu.store.restored_app(doc.sdkappid, policy);
     let mut seen = HashSet::new();
     for (i, a) in doc.accounts.into_iter().enumerate() {
         check_user_id(&a.UserID, "UserID", emu.rules)
+            .and_then(|()| check_profile_value(&a.Nick, "Nick", emu.rules))
+            .and_then(|()| check_profile_value(&a.FaceUrl, "FaceUrl", emu.rules))
             .map_err(|e| ImportError(format!("accounts[{i}]: {e}")))?;
         if !seen.insert(a.UserID.clone()) {
             return err(format!(
@@ -79,7 +76,8 @@ fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, Imp
             face_url: a.FaceUrl,
             kicked_at: a.kicked_at,
         };
-        app.import(&a.UserID, account);
+        app.import(&a.UserID, account)
+            .map_err(|e| ImportError(format!("accounts[{i}]: {e}")))?;
     }
     for (i, g) in doc.groups.into_iter().enumerate() {
         let group =
@@ -111,7 +109,7 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
     if g.max_members == 0 {
         g.max_members = rule.max_members.unwrap_or(0);
     }
-    check_keys(&g.custom, "AppDefinedData")?;
+    check_keys(&g.custom, "AppDefinedData", emu.rules.group_custom_keys_max)?;
     if g.create_time == 0 {
         g.create_time = now;
     }
@@ -126,7 +124,12 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
         if m.role == Role::Admin && !rule.has_admins {
             return Err(at("this group type has no admins".into()));
         }
-        check_keys(&m.custom, "AppMemberDefinedData").map_err(|e| at(e.0))?;
+        check_keys(
+            &m.custom,
+            "AppMemberDefinedData",
+            emu.rules.member_custom_keys_max,
+        )
+        .map_err(|e| at(e.0))?;
         let card_max = emu.rules.name_card_max_bytes;
         if m.name_card.len() > card_max {
             return Err(at(format!(
@@ -284,7 +287,13 @@ fn check_values(
     Ok(())
 }
 
-fn check_keys(entries: &[CustomEntry], field: &str) -> Result<(), ImportError> {
+fn check_keys(entries: &[CustomEntry], field: &str, max: usize) -> Result<(), ImportError> {
+    if max != 0 && entries.len() > max {
+        return err(format!(
+            "{field} has {} keys; the rules profile stores at most {max}",
+            entries.len()
+        ));
+    }
     let mut seen = HashSet::new();
     for e in entries {
         if e.key.is_empty() {

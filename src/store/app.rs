@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use super::ids::assigned_id;
-use super::throttle::{DailyCounter, RateLimiter, china_day};
-use crate::api::command::RateClass;
+use super::slots::{AppSlots, Holding};
+use super::throttle::{DailyCounter, china_day};
 use crate::apps::AppPolicy;
 use crate::domain::account::Account;
 use crate::domain::create_group::NewGroup;
@@ -44,8 +44,10 @@ pub struct AppState {
     next_seq: AtomicU64,
     daily: DailyCounter,
     bchatrooms: AtomicU32,
-    create_rate: RateLimiter,
-    other_rate: RateLimiter,
+    /// Whether anything was stored here (see [`super::slots`]).
+    holding: Holding,
+    /// The store's count of apps holding state, which the first store into this app joins.
+    slots: Arc<AppSlots>,
 }
 
 /// One page of the app's group list.
@@ -86,12 +88,26 @@ impl QuotaReservation {
 }
 
 impl AppState {
-    /// A fresh app.
+    /// A fresh app of its own, outside any store's count of apps (no `--max-apps` cap).
     pub fn new(
         sdkappid: u64,
         policy: Arc<AppPolicy>,
         rules: &'static RulesProfile,
         id_seed: u64,
+    ) -> Self {
+        let slots = Arc::new(AppSlots::new(None));
+        Self::counted(sdkappid, policy, rules, id_seed, slots, Holding::default())
+    }
+
+    /// A fresh app whose first store claims a slot of `slots`; `holding` says whether it holds
+    /// state already (an app built by a state import does).
+    pub(super) fn counted(
+        sdkappid: u64,
+        policy: Arc<AppPolicy>,
+        rules: &'static RulesProfile,
+        id_seed: u64,
+        slots: Arc<AppSlots>,
+        holding: Holding,
     ) -> Self {
         Self {
             sdkappid,
@@ -106,9 +122,30 @@ impl AppState {
             next_seq: AtomicU64::new(1),
             daily: DailyCounter::default(),
             bchatrooms: AtomicU32::new(0),
-            create_rate: RateLimiter::default(),
-            other_rate: RateLimiter::default(),
+            holding,
+            slots,
         }
+    }
+
+    /// Whether anything was ever stored in this app (a group, an account): only such apps
+    /// stay in the store and appear in the state export.
+    pub fn holds_state(&self) -> bool {
+        self.holding.is_stored()
+    }
+
+    /// Makes this an app that holds state before a first store into it: 70020 when zero-config
+    /// apps already hold `--max-apps` slots. Every storing method calls it; a command calls it
+    /// itself when it must refuse before side effects (a callback) rather than at the store.
+    pub fn claim(&self) -> Result<(), VendorError> {
+        if self.holding.is_stored() {
+            return Ok(());
+        }
+        self.slots.claim(self.sdkappid, &self.holding)
+    }
+
+    /// Marks the app as dropped from its store (reset, import).
+    pub(super) fn drop_from_store(&self) {
+        self.holding.drop_from_store();
     }
 
     /// The app's sdkappid.
@@ -121,25 +158,6 @@ impl AppState {
         &self.policy
     }
 
-    /// Takes a call token of `class` at `now_nanos`; `false` means 60007.
-    pub fn try_call(&self, class: RateClass, now_nanos: u64) -> bool {
-        let (bucket, rate) = self.rate(class);
-        bucket.try_acquire(rate, now_nanos)
-    }
-
-    /// The per-second limit of `class` for this app (0 = unlimited).
-    pub fn rate_limit(&self, class: RateClass) -> u32 {
-        self.rate(class).1
-    }
-
-    fn rate(&self, class: RateClass) -> (&RateLimiter, u32) {
-        let l = &self.policy.limits;
-        match class {
-            RateClass::CreateGroup => (&self.create_rate, l.create_group_per_second),
-            RateClass::Standard => (&self.other_rate, l.other_per_second),
-        }
-    }
-
     // ---- accounts ----
 
     /// Whether `id` is an admin or an imported account.
@@ -147,34 +165,45 @@ impl AppState {
         self.policy.is_admin(id) || self.accounts.contains_key(id)
     }
 
-    /// Imports `id`, or updates its profile.
-    pub fn import(&self, id: &str, account: Account) {
+    /// Imports `id`, or updates its profile; 70020 when this would be one app too many.
+    pub fn import(&self, id: &str, account: Account) -> Result<(), VendorError> {
+        self.claim()?;
         self.accounts.insert(id.to_string(), account);
+        Ok(())
     }
 
     /// Imports `id` with this profile, or updates the profile of an imported account (what
-    /// else it holds, such as its last kick, stays).
-    pub fn import_profile(&self, id: &str, nick: String, face_url: String) {
+    /// else it holds, such as its last kick, stays); 70020 when this would be one app too many.
+    pub fn import_profile(
+        &self,
+        id: &str,
+        nick: String,
+        face_url: String,
+    ) -> Result<(), VendorError> {
+        self.claim()?;
         let mut a = self.accounts.entry(id.to_string()).or_default();
         a.nick = nick;
         a.face_url = face_url;
+        Ok(())
     }
 
-    /// Records a kick of `id` at `now` (unix seconds); `false` when `id` is not imported. An App
-    /// admin is not a stored account until its first kick, which stores it with an empty
-    /// profile so that `kicked_at` has a place in the state document (spec §23).
-    pub fn kick(&self, id: &str, now: u64) -> bool {
+    /// Records a kick of `id` at `now` (unix seconds); `Ok(false)` when `id` is not imported.
+    /// An App admin is not a stored account until its first kick, which stores it with an
+    /// empty profile so that `kicked_at` has a place in the state document (spec §23); that
+    /// store is 70020 when it would be one app too many.
+    pub fn kick(&self, id: &str, now: u64) -> Result<bool, VendorError> {
         if self.policy.is_admin(id) {
+            self.claim()?;
             self.accounts.entry(id.to_string()).or_default().kicked_at = Some(now);
-            return true;
+            return Ok(true);
         }
-        match self.accounts.get_mut(id) {
+        Ok(match self.accounts.get_mut(id) {
             Some(mut a) => {
                 a.kicked_at = Some(now);
                 true
             }
             None => false,
-        }
+        })
     }
 
     /// The imported account `id` (admins are not stored accounts).
@@ -188,11 +217,14 @@ impl AppState {
     }
 
     /// Imports `id` with an empty profile unless it is imported already (one atomic step, so a
-    /// concurrent import with a profile is never overwritten).
-    pub fn import_if_new(&self, id: &str) {
+    /// concurrent import with a profile is never overwritten); 70020 when this would be one app
+    /// too many.
+    pub fn import_if_new(&self, id: &str) -> Result<(), VendorError> {
         if !self.is_imported(id) {
+            self.claim()?;
             self.accounts.entry(id.to_string()).or_default();
         }
+        Ok(())
     }
 
     /// Deletes an imported account; `false` when it was not imported.
@@ -293,12 +325,13 @@ impl AppState {
 
     /// Stores `new` as [`Self::insert_group`] does, created at `created_unix`, but takes no
     /// quota: import_group (spec §21.2) counts against none. Of concurrent inserts of one ID
-    /// exactly one succeeds, the others get 10021.
+    /// exactly one succeeds, the others get 10021; 70020 when this would be one app too many.
     pub fn insert_unmetered(
         &self,
         new: NewGroup,
         created_unix: u64,
     ) -> Result<String, VendorError> {
+        self.claim()?;
         let NewGroup {
             mut group,
             custom_id,
@@ -416,6 +449,7 @@ impl AppState {
 
     /// Stores a complete group as it is (state import); 10021 when the ID is taken.
     pub fn restore_group(&self, mut group: Group) -> Result<(), VendorError> {
+        self.claim()?;
         group.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let is_b = group.is_bchatroom();
         self.insert_custom(group.id.clone(), Box::new(group))?;

@@ -7,6 +7,8 @@
 
 mod app;
 pub mod ids;
+pub mod rates;
+pub mod slots;
 pub mod throttle;
 
 use std::sync::Arc;
@@ -16,56 +18,157 @@ use rustc_hash::FxBuildHasher;
 
 pub use app::{AppState, GroupList, QuotaReservation};
 
-use crate::apps::AppPolicy;
+use crate::api::command::RateClass;
+use crate::apps::{AppPolicy, Limits};
 use crate::rules::RulesProfile;
+use rates::Rates;
+use slots::{AppSlots, Holding};
 
 /// Every app's state.
+///
+/// An app is in the map while a request uses it or once it holds state (see [`slots`]): a
+/// request for an unknown app gets a fresh, empty app, so reads answer as an empty app would,
+/// and when the request ends without storing anything the app is dropped again.
 #[derive(Debug)]
 pub struct Store {
     apps: DashMap<u64, Arc<AppState>, FxBuildHasher>,
+    rates: Rates,
+    slots: Arc<AppSlots>,
     rules: &'static RulesProfile,
     id_seed: u64,
 }
 
+/// Drops the app of one request from the store when the request ends, unless something was
+/// stored in it (see [`Store::lease`]).
+#[derive(Debug)]
+pub struct Lease<'a> {
+    store: &'a Store,
+    sdkappid: u64,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        self.store.release(self.sdkappid);
+    }
+}
+
 impl Store {
-    /// An empty store whose assigned IDs follow `id_seed`.
-    pub fn new(rules: &'static RulesProfile, id_seed: u64) -> Self {
+    /// An empty store whose assigned IDs follow `id_seed` and where at most `max_apps` apps may
+    /// hold state (`None`: no cap; the cap is for zero-config apps, `--max-apps`).
+    pub fn new(rules: &'static RulesProfile, id_seed: u64, max_apps: Option<usize>) -> Self {
         Self {
             apps: DashMap::default(),
+            rates: Rates::default(),
+            slots: Arc::new(AppSlots::new(max_apps)),
             rules,
             id_seed,
         }
     }
 
-    /// The state of `sdkappid`, created on first use with `policy`.
+    /// A guard for a request on `sdkappid`: when it drops (after the request dropped its
+    /// [`Self::app`] handle) an app that holds nothing is removed again. Take it before the app.
+    pub fn lease(&self, sdkappid: u64) -> Lease<'_> {
+        Lease {
+            store: self,
+            sdkappid,
+        }
+    }
+
+    /// The state of `sdkappid`; an app the store does not hold yet is created empty with
+    /// `policy`, shared by the requests using it at the same time, and dropped when the last of
+    /// them ends without storing anything (see [`Self::lease`]).
     pub fn app(&self, sdkappid: u64, policy: &Arc<AppPolicy>) -> Arc<AppState> {
         if let Some(app) = self.apps.get(&sdkappid) {
             return Arc::clone(&app);
         }
         let app = self.apps.entry(sdkappid).or_insert_with(|| {
-            Arc::new(AppState::new(
+            Arc::new(AppState::counted(
                 sdkappid,
                 Arc::clone(policy),
                 self.rules,
                 self.id_seed,
+                Arc::clone(&self.slots),
+                Holding::default(),
             ))
         });
         Arc::clone(&app)
     }
 
-    /// The state of `sdkappid` if it was ever used.
-    pub fn existing_app(&self, sdkappid: u64) -> Option<Arc<AppState>> {
-        self.apps.get(&sdkappid).map(|a| Arc::clone(&a))
+    /// Removes the app of `sdkappid` if it holds nothing and no request uses it. The check and
+    /// the removal happen under the app's shard lock, and a request can only get the app under
+    /// that lock, so an app somebody is about to store into is never removed.
+    fn release(&self, sdkappid: u64) {
+        // An app holding state stays until a reset: the usual case costs a read lock only.
+        if self.apps.get(&sdkappid).is_none_or(|app| app.holds_state()) {
+            return;
+        }
+        self.apps.remove_if(&sdkappid, |_, app| {
+            Arc::strong_count(app) == 1 && !app.holds_state()
+        });
     }
 
-    /// Forgets every app, or one.
-    pub fn reset(&self, sdkappid: Option<u64>) {
-        match sdkappid {
-            Some(id) => {
-                self.apps.remove(&id);
-            }
-            None => self.apps.clear(),
+    /// A fresh app for a state import: it holds state from the start and counts against the
+    /// cap once [`Self::replace_all`] puts it in (an import is never refused for the cap).
+    pub fn restored_app(&self, sdkappid: u64, policy: &Arc<AppPolicy>) -> AppState {
+        AppState::counted(
+            sdkappid,
+            Arc::clone(policy),
+            self.rules,
+            self.id_seed,
+            Arc::clone(&self.slots),
+            Holding::stored(),
+        )
+    }
+
+    /// Takes a call token of `class` for `sdkappid` under `limits` at `now` (monotonic
+    /// nanoseconds); `false` means 60007. The buckets outlive apps that hold nothing.
+    pub fn try_call(&self, sdkappid: u64, class: RateClass, limits: &Limits, now: u64) -> bool {
+        self.rates
+            .try_call(sdkappid, class, Self::per_second(class, limits), now)
+    }
+
+    /// The calls-per-second limit of `class` under `limits` (0 = unlimited).
+    pub fn per_second(class: RateClass, limits: &Limits) -> u32 {
+        match class {
+            RateClass::CreateGroup => limits.create_group_per_second,
+            RateClass::Standard => limits.other_per_second,
         }
+    }
+
+    /// The state of `sdkappid` if it holds any.
+    pub fn existing_app(&self, sdkappid: u64) -> Option<Arc<AppState>> {
+        self.apps
+            .get(&sdkappid)
+            .filter(|a| a.holds_state())
+            .map(|a| Arc::clone(&a))
+    }
+
+    /// Forgets every app, or one, with their rate buckets.
+    pub fn reset(&self, sdkappid: Option<u64>) {
+        self.slots.recount(|| {
+            match sdkappid {
+                Some(id) => {
+                    if let Some((_, app)) = self.apps.remove(&id) {
+                        app.drop_from_store();
+                    }
+                }
+                None => self.apps.retain(|_, app| {
+                    app.drop_from_store();
+                    false
+                }),
+            }
+            self.held_in_map()
+        });
+        self.rates.forget(sdkappid);
+    }
+
+    fn held_in_map(&self) -> usize {
+        self.apps.iter().filter(|a| a.holds_state()).count()
+    }
+
+    /// How many apps hold state, and the cap on them (`None`: no cap).
+    pub fn app_count(&self) -> (usize, Option<usize>) {
+        (self.slots.held(), self.slots.max())
     }
 
     /// The seed of assigned group IDs.
@@ -73,28 +176,49 @@ impl Store {
         self.id_seed
     }
 
-    /// Every app's state, by sdkappid.
+    /// Every app that holds state, by sdkappid.
     pub fn all_apps(&self) -> Vec<Arc<AppState>> {
-        let mut apps: Vec<Arc<AppState>> =
-            self.apps.iter().map(|e| Arc::clone(e.value())).collect();
+        let mut apps: Vec<Arc<AppState>> = self
+            .apps
+            .iter()
+            .filter(|e| e.holds_state())
+            .map(|e| Arc::clone(e.value()))
+            .collect();
         apps.sort_unstable_by_key(|a| a.sdkappid());
         apps
     }
 
     /// Makes `apps` the whole state (state import). Each app is swapped in as one value, so a
     /// request sees either the old or the new state of its app, never a half-built one; apps
-    /// missing from `apps` are forgotten afterwards.
+    /// missing from `apps` are forgotten afterwards, and every rate bucket starts full.
     pub fn replace_all(&self, apps: Vec<Arc<AppState>>) {
         let keep: std::collections::HashSet<u64> = apps.iter().map(|a| a.sdkappid()).collect();
-        for app in apps {
-            self.apps.insert(app.sdkappid(), app);
-        }
-        self.apps.retain(|id, _| keep.contains(id));
+        self.slots.recount(|| {
+            for app in apps {
+                if let Some(old) = self.apps.insert(app.sdkappid(), app) {
+                    old.drop_from_store();
+                }
+            }
+            self.apps.retain(|id, app| {
+                let kept = keep.contains(id);
+                if !kept {
+                    app.drop_from_store();
+                }
+                kept
+            });
+            self.held_in_map()
+        });
+        self.rates.forget(None);
     }
 
-    /// The sdkappids in use, sorted.
+    /// The sdkappids of the apps that hold state, sorted.
     pub fn app_ids(&self) -> Vec<u64> {
-        let mut ids: Vec<u64> = self.apps.iter().map(|e| *e.key()).collect();
+        let mut ids: Vec<u64> = self
+            .apps
+            .iter()
+            .filter(|e| e.holds_state())
+            .map(|e| *e.key())
+            .collect();
         ids.sort_unstable();
         ids
     }

@@ -69,6 +69,12 @@ impl RateLimiter {
             }
         }
     }
+
+    /// Whether the bucket is full again at `now` (nanoseconds): then it behaves exactly as a
+    /// new one, and may be forgotten.
+    pub fn is_full(&self, now: u64) -> bool {
+        self.tat.load(Ordering::Relaxed) <= now
+    }
 }
 
 /// A count per China day, packed as `day << 32 | count` in one atomic.
@@ -138,6 +144,15 @@ mod tests {
         let b = RateLimiter::default();
         assert!((0..100).all(|_| b.try_acquire(100, 1_000_000_000)));
         assert!((0..100).all(|_| b.try_acquire(100, 2_000_000_000)));
+    }
+
+    #[test]
+    fn a_bucket_is_full_again_once_its_tokens_came_back() {
+        let b = RateLimiter::default();
+        assert!(b.is_full(0));
+        assert!((0..10).all(|_| b.try_acquire(10, 1_000_000_000)));
+        assert!(!b.is_full(1_500_000_000));
+        assert!(b.is_full(2_000_000_000));
     }
 
     #[test]

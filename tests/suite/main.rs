@@ -27,6 +27,8 @@ mod messages_admin;
 mod messages_history;
 mod messages_import;
 mod messages_send;
+mod namespaces;
 mod persistence;
 mod smoke;
 mod soak;
+mod vendor_limits;

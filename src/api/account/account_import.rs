@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::user_id_or_identifier;
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope::{self, NoFields};
-use crate::domain::account::check_user_id;
+use crate::domain::account::{check_profile_value, check_user_id};
 use crate::error::VendorError;
 
 /// `account_import` (SPEC §4).
@@ -33,13 +33,17 @@ impl VendorCommand for AccountImport {
         "`UserID` (or the legacy `Identifier`), `Nick`, `FaceUrl`; importing again updates";
     type Request = Request;
 
-    /// Imports `UserID` (or the legacy `Identifier`) with optional `Nick` and `FaceUrl`.
+    /// Imports `UserID` (or the legacy `Identifier`) with optional `Nick` and `FaceUrl` (each
+    /// at most 500 bytes, else 40601).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let (field, id) = user_id_or_identifier(&call, request.UserID, request.Identifier)?;
-        check_user_id(&id, field, call.emu.rules)?;
+        let rules = call.emu.rules;
+        check_user_id(&id, field, rules)?;
         let nick = request.Nick.unwrap_or_default();
         let face_url = request.FaceUrl.unwrap_or_default();
-        call.app.import_profile(&id, nick, face_url);
+        check_profile_value(&nick, "Nick", rules)?;
+        check_profile_value(&face_url, "FaceUrl", rules)?;
+        call.app.import_profile(&id, nick, face_url)?;
         Ok(envelope::ok(NoFields {}))
     }
 }

@@ -40,9 +40,9 @@ impl VendorCommand for Kick {
             )));
         }
         if call.emu.auto_import_accounts {
-            call.app.import_if_new(&id);
+            call.app.import_if_new(&id)?;
         }
-        if !call.app.kick(&id, call.now()) {
+        if !call.app.kick(&id, call.now())? {
             return Err(VendorError::AccountNotImported(id));
         }
         Ok(envelope::ok(NoFields {}))

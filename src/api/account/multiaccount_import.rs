@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::batch;
 use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
-use crate::domain::account::check_user_id;
+use crate::domain::account::{check_profile_value, check_user_id};
 use crate::domain::wire;
 use crate::error::VendorError;
 
@@ -75,7 +75,7 @@ fn import_ids(call: &Call, ids: &Value) -> Result<Vec<String>, VendorError> {
         if check_user_id(&id, "UserID", call.emu.rules).is_err() {
             fail.push(id);
         } else {
-            call.app.import_if_new(&id);
+            call.app.import_if_new(&id)?;
         }
     }
     Ok(fail)
@@ -84,8 +84,9 @@ fn import_ids(call: &Call, ids: &Value) -> Result<Vec<String>, VendorError> {
 /// The `AccountList` form: each item with a valid `UserID` imported or updated, in order (a
 /// repeated UserID is imported, then updated). An item that breaks a rule is listed in
 /// `FailAccounts` and the others are imported (spec §23.1): a `UserID` missing, empty or too
-/// long, an item that is not an object, or a `Nick`/`FaceUrl` that is not a string; it is
-/// listed by its `UserID` when that is a string, else as "".
+/// long, an item that is not an object, or a `Nick`/`FaceUrl` that is not a string or is longer
+/// than 500 bytes (account_import's 40601); it is listed by its `UserID` when that is a string,
+/// else as "".
 fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
     let items: Vec<Value> = typed(list, "AccountList")?;
     let items = batch(call, Some(items), "AccountList")?;
@@ -100,12 +101,18 @@ fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
             }
         };
         let id = item.UserID.unwrap_or_default();
-        if check_user_id(&id, "UserID", call.emu.rules).is_err() {
+        let rules = call.emu.rules;
+        let (nick, face_url) = (
+            item.Nick.unwrap_or_default(),
+            item.FaceUrl.unwrap_or_default(),
+        );
+        let valid = check_user_id(&id, "UserID", rules)
+            .and_then(|()| check_profile_value(&nick, "Nick", rules))
+            .and_then(|()| check_profile_value(&face_url, "FaceUrl", rules));
+        if valid.is_err() {
             fail.push(id);
         } else {
-            let (nick, face_url) = (item.Nick, item.FaceUrl);
-            call.app
-                .import_profile(&id, nick.unwrap_or_default(), face_url.unwrap_or_default());
+            call.app.import_profile(&id, nick, face_url)?;
         }
     }
     Ok(fail)

@@ -37,6 +37,9 @@ impl VendorCommand for CreateGroup {
         let now = call.now();
         let quota = call.app.reserve_quota(new.group.group_type, now)?;
         check_sensitive_words(call.app.policy(), &new)?;
+        // The app's slot (--max-apps) is a state check too: taken before the before-create
+        // callback, so a refused app sends no callback.
+        call.app.claim()?;
         let (callbacks, origin) = (&call.emu.callbacks, callback_origin(&call));
         if !(origin.is_on(BEFORE_CREATE_GROUP) || origin.is_on(AFTER_CREATE_GROUP)) {
             let group_id = call.app.insert_group(new, quota, now)?;

@@ -48,28 +48,59 @@ impl VendorCommand for GetGroupInfo {
     type Request = Request;
 
     /// Answers the groups of `GroupIdList`, each with its own ErrorCode (10015 for an ID no
-    /// group could have, 10010 for one that names no group).
+    /// group could have, 10010 for one that names no group); 10018 when the answer would be
+    /// longer than the vendor's 1 MB.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let ids = group_ids(request.GroupIdList, call.emu.rules.group_info_max_ids)?;
         let filter = request.ResponseFilter.map_or_else(Filter::all, Filter::new);
         let view = View::of(&call);
-        let group_info = ids
-            .into_iter()
-            .map(|id| {
-                let found = check_form(&id, call.emu.rules).and_then(|()| {
-                    call.app
-                        .with_group(&id, |g| found(g, &filter, &view))
-                        .ok_or_else(|| VendorError::GroupNotFound(id.clone()))
-                });
-                found.unwrap_or_else(|e| Entry {
-                    ErrorCode: e.code(),
-                    ErrorInfo: e.to_string(),
-                    GroupId: id,
-                    ..Entry::default()
-                })
-            })
-            .collect();
-        Ok(envelope::ok(Answer { group_info }))
+        let answer = Answer {
+            group_info: Entries {
+                call: &call,
+                ids,
+                filter: &filter,
+                view: &view,
+            },
+        };
+        envelope::ok_at_most(answer, envelope::ANSWER_MAX_BYTES).ok_or_else(|| {
+            VendorError::AnswerTooLarge(format!(
+                "the answer would be larger than {} bytes (1 MiB); ask for fewer groups in GroupIdList, or for fewer fields with ResponseFilter (GroupBaseInfoFilter, MemberInfoFilter, AppDefinedDataFilter_Group, AppDefinedDataFilter_GroupMember)",
+                envelope::ANSWER_MAX_BYTES
+            ))
+        })
+    }
+}
+
+/// The entries of `GroupInfo`, built one at a time while the answer is written: the answer
+/// stops at its size limit, so a request for 50 huge groups never holds 50 of them at once.
+struct Entries<'a> {
+    call: &'a Call,
+    ids: Vec<String>,
+    filter: &'a Filter,
+    view: &'a View,
+}
+
+impl Entries<'_> {
+    fn entry(&self, id: &str) -> Entry {
+        let rules = self.call.emu.rules;
+        let found = check_form(id, rules).and_then(|()| {
+            self.call
+                .app
+                .with_group(id, |g| found(g, self.filter, self.view))
+                .ok_or_else(|| VendorError::GroupNotFound(id.to_string()))
+        });
+        found.unwrap_or_else(|e| Entry {
+            ErrorCode: e.code(),
+            ErrorInfo: e.to_string(),
+            GroupId: id.to_string(),
+            ..Entry::default()
+        })
+    }
+}
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.ids.iter().map(|id| self.entry(id)))
     }
 }
 
@@ -117,9 +148,9 @@ impl View {
 }
 
 #[derive(Serialize)]
-struct Answer {
+struct Answer<'a> {
     #[serde(rename = "GroupInfo")]
-    group_info: Vec<Entry>,
+    group_info: Entries<'a>,
 }
 
 #[derive(Serialize, Default)]

@@ -19,9 +19,9 @@ use crate::store::AppState;
 /// `get_joined_group_list` (spec §17).
 pub struct GetJoinedGroupList;
 
-/// The largest answer the command sends; a longer one is 10018 (spec §17.3, the size is an
-/// emulator choice: the same 1 MiB the common layer takes as the largest request body).
-pub(crate) const ANSWER_MAX_BYTES: usize = crate::api::common::MAX_BODY_BYTES;
+/// The largest answer the command sends; a longer one is 10018 (spec §17.3; the vendor's
+/// "1 MB", see [`envelope::ANSWER_MAX_BYTES`]).
+pub(crate) const ANSWER_MAX_BYTES: usize = envelope::ANSWER_MAX_BYTES;
 
 /// The get_joined_group_list body (spec §17.1).
 #[derive(Debug, Deserialize)]
