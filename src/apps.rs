@@ -198,6 +198,48 @@ pub struct LimitOverrides {
     pub history_retention_days: Option<u32>,
 }
 
+impl LimitOverrides {
+    /// Every value of `limits`, as overrides.
+    pub fn of(limits: Limits) -> Self {
+        Self {
+            create_group_per_second: Some(limits.create_group_per_second),
+            other_per_second: Some(limits.other_per_second),
+            daily_group_creations: Some(limits.daily_group_creations),
+            bchatroom_max: Some(limits.bchatroom_max),
+            add_group_member_batch: Some(limits.add_group_member_batch),
+            delete_group_member_batch: Some(limits.delete_group_member_batch),
+            import_group_member_batch: Some(limits.import_group_member_batch),
+            groups_per_user: Some(limits.groups_per_user),
+            group_msgs_per_second_per_group: Some(limits.group_msgs_per_second_per_group),
+            ..Self::default()
+        }
+    }
+
+    /// These overrides, with each value `o` sets put in place of the current one.
+    pub fn then(self, o: LimitOverrides) -> Self {
+        Self {
+            create_group_per_second: o.create_group_per_second.or(self.create_group_per_second),
+            other_per_second: o.other_per_second.or(self.other_per_second),
+            daily_group_creations: o.daily_group_creations.or(self.daily_group_creations),
+            bchatroom_max: o.bchatroom_max.or(self.bchatroom_max),
+            add_group_member_batch: o.add_group_member_batch.or(self.add_group_member_batch),
+            delete_group_member_batch: o
+                .delete_group_member_batch
+                .or(self.delete_group_member_batch),
+            import_group_member_batch: o
+                .import_group_member_batch
+                .or(self.import_group_member_batch),
+            groups_per_user: o.groups_per_user.or(self.groups_per_user),
+            group_msgs_per_second_per_group: o
+                .group_msgs_per_second_per_group
+                .or(self.group_msgs_per_second_per_group),
+            msg_max_bytes: o.msg_max_bytes.or(self.msg_max_bytes),
+            import_msgs_per_call: o.import_msgs_per_call.or(self.import_msgs_per_call),
+            history_retention_days: o.history_retention_days.or(self.history_retention_days),
+        }
+    }
+}
+
 /// The message numbers of one app (spec §39.5, §39.6): the rules profile's, with the app's
 /// `[apps.limits]` overrides; 0 means unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,6 +327,8 @@ pub struct AppPolicy {
     pub limits: Limits,
     /// Callbacks to the app backend, if configured.
     pub callback: Option<CallbackConfig>,
+    /// The app's rules profile, in its edition (spec §40.1).
+    pub rules: &'static RulesProfile,
     /// Message numbers (spec §39.5).
     pub messages: MessageRules,
     /// Switchable features (spec §39.6).
@@ -302,6 +346,7 @@ impl AppPolicy {
             member_fields: FieldPolicy::Any,
             limits,
             callback: None,
+            rules: &crate::rules::DEFAULT,
             messages: MessageRules::new(&crate::rules::DEFAULT, &LimitOverrides::default()),
             features: Features::ALL,
         }
@@ -348,6 +393,20 @@ impl Apps {
             configured,
             zero_config: Arc::new(AppPolicy::zero_config(limits)),
         }
+    }
+
+    /// The rules profile of zero-config apps (and the flags' profile).
+    pub fn zero_config_rules(&self) -> &'static RulesProfile {
+        self.zero_config.rules
+    }
+
+    /// Sets the rules profile of zero-config apps (`--rules-profile`, `--edition`) and the
+    /// limits and message numbers that follow from it.
+    pub fn set_zero_config_rules(&mut self, rules: &'static RulesProfile, limits: Limits) {
+        let p = Arc::make_mut(&mut self.zero_config);
+        p.rules = rules;
+        p.limits = limits;
+        p.messages = MessageRules::new(rules, &LimitOverrides::default());
     }
 
     /// Sets the callback settings of zero-config apps (the `--callback-*` flags).

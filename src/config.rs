@@ -11,7 +11,7 @@ use crate::apps::{Apps, CallbackConfig, LimitOverrides, Limits};
 use crate::callback::events::ALL_EVENTS;
 use crate::clock::Clock;
 use crate::emulator::{FieldNames, Settings};
-use crate::rules::RulesProfile;
+use crate::rules::{Edition, RulesProfile};
 
 /// The address the emulator listens on when none is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8269";
@@ -92,9 +92,16 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_AUTO_IMPORT_ACCOUNTS", value_parser = clap::builder::BoolishValueParser::new())]
     pub auto_import_accounts: bool,
 
-    /// Rules profile: the table of limits and group types to enforce.
+    /// Rules profile: the table of limits and group types to enforce: `default` (the seed's
+    /// create_group page) or `current` (today's service, by --edition). A configured app may
+    /// name its own (`rules_profile` in its `[[apps]]` table).
     #[arg(long, env = "TIM_EMULATOR_RULES_PROFILE", default_value = "default")]
     pub rules_profile: String,
+
+    /// Edition whose numbers the `current` profile uses: trial (aliases free, developer), pro,
+    /// ultimate (alias flagship), enterprise. The default profile ignores it.
+    #[arg(long, env = "TIM_EMULATOR_EDITION", default_value = "ultimate")]
+    pub edition: String,
 
     /// create_group calls per second per app (60007 beyond; 0 = unlimited). Default: the profile's (100).
     #[arg(long, env = "TIM_EMULATOR_CREATE_GROUP_PER_SECOND")]
@@ -271,7 +278,12 @@ impl Config {
         if self.no_limits {
             return Limits::UNLIMITED;
         }
-        Limits::from_profile(rules).with(LimitOverrides {
+        Limits::from_profile(rules).with(self.limit_flags())
+    }
+
+    /// The limit flags given, each `None` when absent.
+    pub fn limit_flags(&self) -> LimitOverrides {
+        LimitOverrides {
             create_group_per_second: self.create_group_per_second,
             other_per_second: self.other_per_second,
             daily_group_creations: self.daily_group_creations,
@@ -282,7 +294,7 @@ impl Config {
             groups_per_user: self.groups_per_user,
             group_msgs_per_second_per_group: self.group_msgs_per_second,
             ..LimitOverrides::default()
-        })
+        }
     }
 
     /// The callback settings of zero-config apps, when `--callback-url` is given; an unknown
@@ -314,22 +326,37 @@ impl Config {
 
     /// The library settings these flags describe; an error names what is wrong.
     pub fn settings(&self) -> Result<Settings, String> {
-        let rules = RulesProfile::by_name(&self.rules_profile).ok_or_else(|| {
+        let edition = Edition::parse(&self.edition).ok_or_else(|| {
             format!(
-                "unknown --rules-profile {:?}; known: default",
-                self.rules_profile
+                "unknown --edition {:?}; valid: {}",
+                self.edition,
+                Edition::CHOICES
+            )
+        })?;
+        let rules = RulesProfile::select(&self.rules_profile, edition).ok_or_else(|| {
+            format!(
+                "unknown --rules-profile {:?}; valid: {}",
+                self.rules_profile,
+                crate::rules::PROFILE_CHOICES
             )
         })?;
         let limits = self.limits(rules);
+        let defaults = crate::config_file::AppDefaults {
+            profile: rules.name,
+            edition,
+            flags: self.limit_flags(),
+            no_limits: self.no_limits,
+        };
         let (mut apps, file) = match &self.config {
             Some(path) => {
-                let map = crate::config_file::load(path, limits, self.no_limits)
-                    .map_err(|e| e.to_string())?;
+                let map =
+                    crate::config_file::load_with(path, &defaults).map_err(|e| e.to_string())?;
                 let file = crate::config_file::load_settings(path).map_err(|e| e.to_string())?;
                 (Apps::configured(map, limits), file)
             }
             None => (Apps::zero_config(limits), Default::default()),
         };
+        apps.set_zero_config_rules(rules, limits);
         apps.set_zero_config_callback(self.callback()?);
         Ok(Settings {
             rules,
@@ -436,6 +463,48 @@ mod tests {
         let c = Config::try_parse_from(["tim-emulator", "--idle-timeout-ms", "86400000"])
             .expect("a day is allowed");
         assert_eq!(c.idle_timeout_ms, 86_400_000);
+    }
+
+    #[test]
+    fn the_current_profile_takes_its_editions_numbers_and_a_bad_edition_is_refused() {
+        let c =
+            Config::try_parse_from(["tim-emulator", "--rules-profile", "current"]).expect("parses");
+        let s = c.settings().expect("valid");
+        let p = s.apps.policy(1).expect("zero-config");
+        assert_eq!(p.rules.edition, Some(Edition::Ultimate));
+        assert_eq!(p.limits.create_group_per_second, 200);
+        assert_eq!(p.messages.max_bytes, 12_000);
+        assert_eq!(p.messages.retention_days, 30);
+        let c = Config::try_parse_from([
+            "tim-emulator",
+            "--rules-profile",
+            "current",
+            "--edition",
+            "free",
+            "--add-group-member-batch",
+            "7",
+        ])
+        .expect("parses");
+        let p = c.settings().expect("valid");
+        let p = p.apps.policy(1).expect("zero-config");
+        assert_eq!(p.rules.edition, Some(Edition::Trial));
+        assert_eq!(p.limits.groups_per_user, 50);
+        assert_eq!(
+            p.limits.add_group_member_batch, 7,
+            "a flag beats the edition"
+        );
+        for (args, needle) in [
+            (
+                vec!["--edition", "gold"],
+                "unknown --edition \"gold\"; valid: trial",
+            ),
+            (vec!["--rules-profile", "today"], "valid: default, current"),
+        ] {
+            let c =
+                Config::try_parse_from([&["tim-emulator"][..], &args].concat()).expect("parses");
+            let e = c.settings().expect_err("refused");
+            assert!(e.contains(needle), "{e}");
+        }
     }
 
     #[test]

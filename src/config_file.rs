@@ -15,6 +15,7 @@ use crate::apps::{
 };
 use crate::callback::events::ALL_EVENTS;
 use crate::emulator::FieldNames;
+use crate::rules::{Edition, RulesProfile};
 
 /// The default wait for the before-create callback.
 pub const DEFAULT_CALLBACK_TIMEOUT_MS: u64 = 2000;
@@ -71,6 +72,8 @@ struct AppDoc {
     limits: Option<LimitOverrides>,
     callback: Option<CallbackDoc>,
     features: Option<crate::apps::Features>,
+    rules_profile: Option<Spanned<String>>,
+    edition: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,8 +119,38 @@ enum OnFailure {
 #[error("{0}")]
 pub struct ConfigError(String);
 
+/// What an app takes when its table does not say: the profile and edition of the flags, and
+/// the limits the flags set (spec §9, §40.1).
+#[derive(Debug, Clone, Copy)]
+pub struct AppDefaults {
+    /// `--rules-profile`.
+    pub profile: &'static str,
+    /// `--edition`.
+    pub edition: Edition,
+    /// The limit flags given (each `None` when not given).
+    pub flags: LimitOverrides,
+    /// `--no-limits`: every limit off.
+    pub no_limits: bool,
+}
+
+/// Reads and checks the file at `path` (see [`parse_with`]).
+pub fn load_with(
+    path: &Path,
+    defaults: &AppDefaults,
+) -> Result<HashMap<u64, AppPolicy>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(format!(
+            "config file {}: cannot be read: {e}",
+            path.display()
+        ))
+    })?;
+    parse_with(&text, defaults)
+        .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))
+}
+
 /// Reads and checks the file at `path`. `limits` are the defaults each app's `[apps.limits]`
-/// overrides; with `no_limits` every limit stays off.
+/// overrides; with `no_limits` every limit stays off. Apps take the default profile unless
+/// they name one.
 pub fn load(
     path: &Path,
     limits: Limits,
@@ -139,6 +172,19 @@ pub fn parse(
     limits: Limits,
     no_limits: bool,
 ) -> Result<HashMap<u64, AppPolicy>, String> {
+    let defaults = AppDefaults {
+        profile: "default",
+        edition: Edition::Ultimate,
+        flags: LimitOverrides::of(limits),
+        no_limits,
+    };
+    parse_with(text, &defaults)
+}
+
+/// Parses config text: each `[[apps]]` table with its own `rules_profile` and `edition` when
+/// it names them, else `defaults`'; its limits are its profile's, then the flags', then its
+/// `[apps.limits]`.
+pub fn parse_with(text: &str, defaults: &AppDefaults) -> Result<HashMap<u64, AppPolicy>, String> {
     let doc: FileDoc = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
     let mut apps = HashMap::new();
     for (i, app) in doc.apps.into_iter().enumerate() {
@@ -156,7 +202,7 @@ pub fn parse(
                 at(app.sdkappid.span(), "sdkappid")
             ));
         }
-        let policy = app_policy(app, text, i, limits, no_limits)?;
+        let policy = app_policy(app, text, i, defaults)?;
         if apps.insert(id, policy).is_some() {
             return Err(format!(
                 "[[apps]] #{}: sdkappid {id} is configured twice",
@@ -179,8 +225,7 @@ fn app_policy(
     app: AppDoc,
     text: &str,
     i: usize,
-    limits: Limits,
-    no_limits: bool,
+    defaults: &AppDefaults,
 ) -> Result<AppPolicy, String> {
     let at = |span: Range<usize>, key: &str| {
         format!(
@@ -212,12 +257,35 @@ fn app_policy(
     let group_fields = fields(app.group_custom_fields, "group_custom_fields", &at)?;
     let member_fields = fields(app.member_custom_fields, "member_custom_fields", &at)?;
     let callback = app.callback.map(|c| callback(c, &at)).transpose()?;
+    let edition = match &app.edition {
+        None => defaults.edition,
+        Some(e) => Edition::parse(e.get_ref()).ok_or_else(|| {
+            format!(
+                "{}: unknown edition {:?}; valid: {}",
+                at(e.span(), "edition"),
+                e.get_ref(),
+                Edition::CHOICES
+            )
+        })?,
+    };
+    let profile = app
+        .rules_profile
+        .as_ref()
+        .map_or(defaults.profile, |p| p.get_ref().as_str());
+    let rules = RulesProfile::select(profile, edition).ok_or_else(|| {
+        let span = app.rules_profile.as_ref().map_or(0..0, |p| p.span());
+        format!(
+            "{}: unknown rules profile {profile:?}; valid: {}",
+            at(span, "rules_profile"),
+            crate::rules::PROFILE_CHOICES
+        )
+    })?;
     let overrides = app.limits.unwrap_or_default();
-    let messages = crate::apps::MessageRules::new(&crate::rules::DEFAULT, &overrides);
-    let limits = if no_limits {
+    let messages = crate::apps::MessageRules::new(rules, &overrides);
+    let limits = if defaults.no_limits {
         Limits::UNLIMITED
     } else {
-        limits.with(overrides)
+        Limits::from_profile(rules).with(defaults.flags.then(overrides))
     };
     let sensitive_words = app
         .sensitive_words
@@ -232,6 +300,7 @@ fn app_policy(
         member_fields,
         limits,
         callback,
+        rules,
         messages,
         features: app.features.unwrap_or_default(),
     })
@@ -376,6 +445,44 @@ mod tests {
         assert_eq!(settings("").expect("empty"), FileSettings::default());
         let e = settings("field_names = \"loud\"\n").expect_err("unknown value");
         assert!(e.contains("field_names") || e.contains("loud"), "{e}");
+    }
+
+    #[test]
+    fn each_app_may_name_its_profile_and_edition_and_a_bad_one_names_the_line() {
+        let defaults = AppDefaults {
+            profile: "default",
+            edition: Edition::Ultimate,
+            flags: LimitOverrides::default(),
+            no_limits: false,
+        };
+        let text = "[[apps]]\nsdkappid = 1\n\n[[apps]]\nsdkappid = 2\nrules_profile = \"current\"\nedition = \"pro\"\n[apps.limits]\nimport_group_member_batch = 9\n";
+        let apps = parse_with(text, &defaults).expect("parses");
+        assert_eq!(apps[&1].rules.name, "default");
+        assert_eq!(apps[&1].limits.add_group_member_batch, 500);
+        assert_eq!(apps[&2].rules.name, "current");
+        assert_eq!(apps[&2].rules.edition, Some(Edition::Pro));
+        assert_eq!(apps[&2].limits.add_group_member_batch, 20);
+        assert_eq!(apps[&2].limits.import_group_member_batch, 9);
+        assert_eq!(apps[&2].limits.groups_per_user, 500);
+        for (text, needles) in [
+            (
+                "[[apps]]\nsdkappid = 1\nrules_profile = \"today\"\n",
+                &["line 3", "rules_profile", "valid: default, current"][..],
+            ),
+            (
+                "[[apps]]\nsdkappid = 1\nedition = \"gold\"\n",
+                &[
+                    "line 3",
+                    "edition",
+                    "valid: trial (aliases free, developer)",
+                ][..],
+            ),
+        ] {
+            let e = parse_with(text, &defaults).expect_err(text);
+            for n in needles {
+                assert!(e.contains(n), "{e} lacks {n}");
+            }
+        }
     }
 
     #[test]

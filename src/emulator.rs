@@ -153,7 +153,7 @@ impl Emulator {
             (!settings.apps.is_configured() && settings.max_apps > 0).then_some(settings.max_apps);
         Arc::new(Self {
             rules: settings.rules,
-            store: Store::new(settings.rules, seed, max_apps),
+            store: Store::new(seed, max_apps),
             apps: settings.apps,
             auto_import_accounts: settings.auto_import_accounts,
             field_names: settings.field_names,

@@ -21,10 +21,13 @@ pub struct GroupTypeRule {
 }
 
 /// Every number a rules profile fixes.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct RulesProfile {
     /// The profile's name, as given to `--rules-profile`.
     pub name: &'static str,
+    /// The edition whose numbers the table holds (`None` for the default profile, which
+    /// ignores editions; spec §40.1).
+    pub edition: Option<Edition>,
     /// The group types this profile knows.
     pub group_types: &'static [GroupTypeRule],
     /// Most bytes in `Name`.
@@ -121,8 +124,12 @@ pub struct RulesProfile {
 }
 
 /// The default profile: the limits of the vendor's create_group reference page.
-pub static DEFAULT: RulesProfile = RulesProfile {
+pub static DEFAULT: RulesProfile = DEFAULT_TABLE;
+
+/// The default profile's numbers, as a constant the `current` tables start from.
+const DEFAULT_TABLE: RulesProfile = RulesProfile {
     name: "default",
+    edition: None,
     group_types: &[
         GroupTypeRule {
             kind: GroupType::Private,
@@ -206,11 +213,165 @@ pub static DEFAULT: RulesProfile = RulesProfile {
     import_send_time_strict: true,
 };
 
-/// The profiles `--rules-profile` may name.
-pub static PROFILES: &[&RulesProfile] = &[&DEFAULT];
+/// A vendor edition (spec §40.1): the `current` profile's numbers depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edition {
+    /// 体验版 (aliases `free`, `developer`).
+    Trial,
+    /// 专业版.
+    Pro,
+    /// 旗舰版 (alias `flagship`); the default.
+    Ultimate,
+    /// 企业版.
+    Enterprise,
+}
+
+impl Edition {
+    /// Every edition, cheapest first.
+    pub const ALL: [Self; 4] = [Self::Trial, Self::Pro, Self::Ultimate, Self::Enterprise];
+
+    /// The edition named `name` or one of its aliases (spec §40.1), ASCII case ignored.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "trial" | "free" | "developer" => Some(Self::Trial),
+            "pro" => Some(Self::Pro),
+            "ultimate" | "flagship" => Some(Self::Ultimate),
+            "enterprise" => Some(Self::Enterprise),
+            _ => None,
+        }
+    }
+
+    /// The edition's name as the flag and config key spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trial => "trial",
+            Self::Pro => "pro",
+            Self::Ultimate => "ultimate",
+            Self::Enterprise => "enterprise",
+        }
+    }
+
+    /// The valid values, with aliases, for error messages.
+    pub const CHOICES: &'static str =
+        "trial (aliases free, developer), pro, ultimate (alias flagship), enterprise";
+}
+
+/// The group types of the `current` profile with `cap` members per Private, Public and ChatRoom
+/// group (the edition's cap, spec §40.3); BChatRoom is gone (spec §40.2 #1). Community is not
+/// served yet.
+macro_rules! current_types {
+    ($cap:expr) => {
+        &[
+            GroupTypeRule {
+                kind: GroupType::Private,
+                id_char: '1',
+                max_members: Some($cap),
+                members_at_creation: true,
+                has_admins: false,
+            },
+            GroupTypeRule {
+                kind: GroupType::Public,
+                id_char: '2',
+                max_members: Some($cap),
+                members_at_creation: true,
+                has_admins: true,
+            },
+            GroupTypeRule {
+                kind: GroupType::ChatRoom,
+                id_char: '3',
+                max_members: Some($cap),
+                members_at_creation: true,
+                has_admins: true,
+            },
+            GroupTypeRule {
+                kind: GroupType::AVChatRoom,
+                id_char: 'a',
+                max_members: None,
+                members_at_creation: false,
+                has_admins: true,
+            },
+        ]
+    };
+}
+
+/// The numbers every edition of the `current` profile shares (spec §40.3).
+const CURRENT_BASE: RulesProfile = RulesProfile {
+    name: "current",
+    edition: Some(Edition::Ultimate),
+    group_types: current_types!(2000),
+    create_group_per_second: 200,
+    member_list_max: 100,
+    group_id_max_bytes: 48,
+    bchatroom_max: 0,
+    add_group_member_batch: 20,
+    delete_group_member_batch: 100,
+    import_group_member_batch: 20,
+    member_info_max_limit: 200,
+    msg_max_bytes: 12_000,
+    import_msgs_per_call: 7,
+    ..DEFAULT_TABLE
+};
+
+/// `current`, Trial edition (spec §40.3).
+pub static CURRENT_TRIAL: RulesProfile = RulesProfile {
+    edition: Some(Edition::Trial),
+    group_types: current_types!(20),
+    groups_per_user: 50,
+    history_retention_days: 7,
+    ..CURRENT_BASE
+};
+
+/// `current`, Pro edition (spec §40.3).
+pub static CURRENT_PRO: RulesProfile = RulesProfile {
+    edition: Some(Edition::Pro),
+    group_types: current_types!(200),
+    groups_per_user: 500,
+    history_retention_days: 7,
+    ..CURRENT_BASE
+};
+
+/// `current`, Ultimate edition (spec §40.3), the edition when none is named.
+pub static CURRENT_ULTIMATE: RulesProfile = RulesProfile {
+    edition: Some(Edition::Ultimate),
+    group_types: current_types!(2000),
+    groups_per_user: 2000,
+    history_retention_days: 30,
+    ..CURRENT_BASE
+};
+
+/// `current`, Enterprise edition (spec §40.3).
+pub static CURRENT_ENTERPRISE: RulesProfile = RulesProfile {
+    edition: Some(Edition::Enterprise),
+    group_types: current_types!(6000),
+    groups_per_user: 5000,
+    history_retention_days: 90,
+    daily_group_creations: 50_000,
+    ..CURRENT_BASE
+};
+
+/// The profiles `--rules-profile` may name (the `current` one as its Ultimate table).
+pub static PROFILES: &[&RulesProfile] = &[&DEFAULT, &CURRENT_ULTIMATE];
+
+/// The names `--rules-profile` accepts, for error messages.
+pub const PROFILE_CHOICES: &str = "default, current";
 
 impl RulesProfile {
-    /// The profile called `name`, if there is one.
+    /// The profile called `name` in `edition` (ignored by the default profile), if there is
+    /// one.
+    pub fn select(name: &str, edition: Edition) -> Option<&'static RulesProfile> {
+        match name {
+            "default" => Some(&DEFAULT),
+            "current" => Some(match edition {
+                Edition::Trial => &CURRENT_TRIAL,
+                Edition::Pro => &CURRENT_PRO,
+                Edition::Ultimate => &CURRENT_ULTIMATE,
+                Edition::Enterprise => &CURRENT_ENTERPRISE,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The profile called `name` (the `current` one in its default edition), if there is one.
     pub fn by_name(name: &str) -> Option<&'static RulesProfile> {
         PROFILES.iter().copied().find(|p| p.name == name)
     }

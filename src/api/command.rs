@@ -181,6 +181,11 @@ pub struct Call {
 }
 
 impl Call {
+    /// The app's rules profile, in its edition (spec §40.1).
+    pub fn rules(&self) -> &'static crate::rules::RulesProfile {
+        self.app.policy().rules
+    }
+
     /// The emulator's time in unix seconds.
     pub fn now(&self) -> u64 {
         self.emu.clock.now_secs()

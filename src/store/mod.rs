@@ -20,7 +20,6 @@ pub use app::{AppState, GroupList, QuotaReservation};
 
 use crate::api::command::RateClass;
 use crate::apps::{AppPolicy, Limits};
-use crate::rules::RulesProfile;
 use rates::Rates;
 use slots::{AppSlots, Holding};
 
@@ -34,7 +33,6 @@ pub struct Store {
     apps: DashMap<u64, Arc<AppState>, FxBuildHasher>,
     rates: Rates,
     slots: Arc<AppSlots>,
-    rules: &'static RulesProfile,
     id_seed: u64,
 }
 
@@ -55,12 +53,11 @@ impl Drop for Lease<'_> {
 impl Store {
     /// An empty store whose assigned IDs follow `id_seed` and where at most `max_apps` apps may
     /// hold state (`None`: no cap; the cap is for zero-config apps, `--max-apps`).
-    pub fn new(rules: &'static RulesProfile, id_seed: u64, max_apps: Option<usize>) -> Self {
+    pub fn new(id_seed: u64, max_apps: Option<usize>) -> Self {
         Self {
             apps: DashMap::default(),
             rates: Rates::default(),
             slots: Arc::new(AppSlots::new(max_apps)),
-            rules,
             id_seed,
         }
     }
@@ -85,7 +82,7 @@ impl Store {
             Arc::new(AppState::counted(
                 sdkappid,
                 Arc::clone(policy),
-                self.rules,
+                policy.rules,
                 self.id_seed,
                 Arc::clone(&self.slots),
                 Holding::default(),
@@ -113,7 +110,7 @@ impl Store {
         AppState::counted(
             sdkappid,
             Arc::clone(policy),
-            self.rules,
+            policy.rules,
             self.id_seed,
             Arc::clone(&self.slots),
             Holding::stored(),

@@ -29,6 +29,7 @@ mod messages_import;
 mod messages_send;
 mod namespaces;
 mod persistence;
+mod profiles;
 mod smoke;
 mod soak;
 mod vendor_limits;

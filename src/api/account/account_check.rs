@@ -34,7 +34,7 @@ impl VendorCommand for AccountCheck {
     /// Answers `Imported` or `NotImported` for each `CheckItem` (admins count as imported).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let items = batch(&call, request.CheckItem, "CheckItem")?;
-        let ids = user_ids(items, "CheckItem", call.emu.rules)?;
+        let ids = user_ids(items, "CheckItem", call.rules())?;
         let result = ids
             .iter()
             .map(|id| ResultItem {

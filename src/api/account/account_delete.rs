@@ -43,7 +43,7 @@ impl VendorCommand for AccountDelete {
     /// Deletes each `DeleteItem`; 70107 in its result when it was not imported.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let items = batch(&call, request.DeleteItem, "DeleteItem")?;
-        let ids = user_ids(items, "DeleteItem", call.emu.rules)?;
+        let ids = user_ids(items, "DeleteItem", call.rules())?;
         let result = ids
             .iter()
             .map(|id| {

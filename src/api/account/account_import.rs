@@ -37,7 +37,7 @@ impl VendorCommand for AccountImport {
     /// at most 500 bytes, else 40601).
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let (field, id) = user_id_or_identifier(&call, request.UserID, request.Identifier)?;
-        let rules = call.emu.rules;
+        let rules = call.rules();
         check_user_id(&id, field, rules)?;
         let nick = request.Nick.unwrap_or_default();
         let face_url = request.FaceUrl.unwrap_or_default();

@@ -28,7 +28,7 @@ pub(crate) fn batch<T>(
     field: &str,
 ) -> Result<Vec<T>, VendorError> {
     let items = call.required(items, field, Service::Account)?;
-    let max = call.emu.rules.account_batch_max;
+    let max = call.rules().account_batch_max;
     if items.is_empty() || items.len() > max {
         return Err(VendorError::AccountParam(format!(
             "{field} has {} items; give 1 to {max}",

@@ -72,7 +72,7 @@ fn import_ids(call: &Call, ids: &Value) -> Result<Vec<String>, VendorError> {
     let ids = batch(call, Some(ids), "Accounts")?;
     let mut fail = Vec::new();
     for id in ids {
-        if check_user_id(&id, "UserID", call.emu.rules).is_err() {
+        if check_user_id(&id, "UserID", call.rules()).is_err() {
             fail.push(id);
         } else {
             call.app.import_if_new(&id)?;
@@ -101,7 +101,7 @@ fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
             }
         };
         let id = item.UserID.unwrap_or_default();
-        let rules = call.emu.rules;
+        let rules = call.rules();
         let (nick, face_url) = (
             item.Nick.unwrap_or_default(),
             item.FaceUrl.unwrap_or_default(),

@@ -18,6 +18,18 @@ pub struct Health {
     stored_apps: usize,
     /// The cap on zero-config apps holding state (`--max-apps`); null when there is none.
     max_apps: Option<usize>,
+    /// The edition of `rules_profile` (null for the default profile, which has none).
+    edition: Option<&'static str>,
+    /// Each configured app's profile and edition (spec §40.1).
+    app_profiles: Vec<AppProfile>,
+}
+
+/// One configured app's rules profile and edition.
+#[derive(Serialize)]
+pub struct AppProfile {
+    sdkappid: u64,
+    rules_profile: &'static str,
+    edition: Option<&'static str>,
 }
 
 /// Answers 200 as soon as the server accepts requests.
@@ -27,9 +39,23 @@ pub async fn get(State(emu): State<Shared>) -> Json<Health> {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         uptime_seconds: emu.uptime_seconds(),
-        rules_profile: emu.rules.name,
+        rules_profile: emu.apps.zero_config_rules().name,
         configured_apps: emu.apps.configured_ids(),
         stored_apps,
         max_apps,
+        edition: emu.apps.zero_config_rules().edition.map(|e| e.as_str()),
+        app_profiles: emu
+            .apps
+            .configured_ids()
+            .into_iter()
+            .filter_map(|id| {
+                let rules = emu.apps.policy(id).ok()?.rules;
+                Some(AppProfile {
+                    sdkappid: id,
+                    rules_profile: rules.name,
+                    edition: rules.edition.map(|e| e.as_str()),
+                })
+            })
+            .collect(),
     })
 }

@@ -25,7 +25,7 @@ impl VendorCommand for CreateGroup {
     /// Creates a group (SPEC §3.3, steps 2 to 8): the before-create callback may veto it after
     /// every other check; the after-create callback is queued once it is stored.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let mut new = create_group::parse(request, &call.body, call.emu.rules, call.app.policy())?;
+        let mut new = create_group::parse(request, &call.body, call.rules(), call.app.policy())?;
         new.group.activated =
             new.group.group_type != GroupType::Private || call.emu.private_groups_start_active;
         check_accounts(&call, &new)?;

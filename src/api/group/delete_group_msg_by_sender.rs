@@ -51,7 +51,7 @@ impl VendorCommand for DeleteGroupMsgBySender {
         }
         no_topic(request.TopicId.as_deref())?;
         let id = group_id(&call, id)?;
-        let window = call.emu.rules.delete_by_sender_window;
+        let window = call.rules().delete_by_sender_window;
         let retention_s = call.app.policy().messages.retention_s();
         let now = call.now();
         call.app.update_group(&id, |g| {

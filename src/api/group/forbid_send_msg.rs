@@ -45,7 +45,7 @@ impl VendorCommand for ForbidSendMsg {
 
     /// Sets every account's mute to now + `MuteTime` (0 removes it), all at once.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let rules = call.emu.rules;
+        let rules = call.rules();
         // GroupId first, as its table lists it; its form (10015) once the shape is checked.
         let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
         let accounts = call.required(request.Members_Account, "Members_Account", Service::Group)?;

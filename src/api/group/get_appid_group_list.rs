@@ -46,7 +46,7 @@ impl VendorCommand for GetAppidGroupList {
 
     /// Lists up to `Limit` groups (default and most 10000) from `Next`, of `GroupType` if given.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let rules = call.emu.rules;
+        let rules = call.rules();
         let max = rules.group_list_max_limit;
         let limit = match request.Limit.map(|n| n.0) {
             None => max,

@@ -51,7 +51,7 @@ impl VendorCommand for GetGroupInfo {
     /// group could have, 10010 for one that names no group); 10018 when the answer would be
     /// longer than the vendor's 1 MB.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let ids = group_ids(request.GroupIdList, call.emu.rules.group_info_max_ids)?;
+        let ids = group_ids(request.GroupIdList, call.rules().group_info_max_ids)?;
         let filter = request.ResponseFilter.map_or_else(Filter::all, Filter::new);
         let view = View::of(&call);
         let answer = Answer {
@@ -82,7 +82,7 @@ struct Entries<'a> {
 
 impl Entries<'_> {
     fn entry(&self, id: &str) -> Entry {
-        let rules = self.call.emu.rules;
+        let rules = self.call.rules();
         let found = check_form(id, rules).and_then(|()| {
             self.call
                 .app

@@ -54,7 +54,7 @@ impl VendorCommand for GetGroupMemberInfo {
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         // GroupId first; its form (10015) once the rest of the shape is checked (spec §10.4).
         let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
-        let max = call.emu.rules.member_info_max_limit as usize;
+        let max = call.rules().member_info_max_limit as usize;
         let limit = non_negative(request.Limit, "Limit")?.filter(|l| *l > 0);
         if let Some(l) = limit
             && l > max

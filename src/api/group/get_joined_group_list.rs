@@ -149,7 +149,7 @@ impl Query {
         }
         let huge = flag(r.WithHugeGroups, "WithHugeGroups")?;
         let inactive = flag(r.WithNoActiveGroups, "WithNoActiveGroups")?;
-        let max = call.emu.rules.joined_list_max_limit;
+        let max = call.rules().joined_list_max_limit;
         let limit = match count(r.Limit, "Limit")? {
             n if n > max as usize => {
                 return Err(bad(&format!(
@@ -171,7 +171,7 @@ impl Query {
                     .ok_or_else(|| {
                         bad(&format!(
                             "GroupType {t:?} is not a group type; use one of {}",
-                            call.emu.rules.type_names()
+                            call.rules().type_names()
                         ))
                     })?,
             ),

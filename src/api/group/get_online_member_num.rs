@@ -53,7 +53,7 @@ impl VendorCommand for GetOnlineMemberNum {
             if NOT_COUNTED.contains(&g.group_type) {
                 return Err(VendorError::PermissionDenied(format!(
                     "{NAME} does not apply to {} groups (group {:?}): under the {} rules profile only AVChatRoom groups report an online member count",
-                    g.group_type, g.id, call.emu.rules.name
+                    g.group_type, g.id, call.rules().name
                 )));
             }
             Ok(g.online_member_num)

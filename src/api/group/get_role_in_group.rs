@@ -49,7 +49,7 @@ impl VendorCommand for GetRoleInGroup {
 
     /// Answers one entry per requested account, in request order: its role, or `NotMember`.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let max = call.emu.rules.role_batch_max;
+        let max = call.rules().role_batch_max;
         // GroupId first, as its table lists it; its form (10015) once the shape is checked.
         let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
         let accounts = call.required(request.User_Account, "User_Account", Service::Group)?;

@@ -120,7 +120,7 @@ impl VendorCommand for GroupMsgGetSimple {
         )?;
         no_topic(request.TopicId.as_deref())?;
         let id = group_id(&call, id)?;
-        let max = u64::from(call.emu.rules.history_max_per_call);
+        let max = u64::from(call.rules().history_max_per_call);
         let retention_s = call.app.policy().messages.retention_s();
         let now = call.now();
         call.app.read_group(&id, |g| {

@@ -82,7 +82,7 @@ impl VendorCommand for GroupMsgRecall {
     /// Checks the request (spec §34 order), recalls under the group lock, then queues the
     /// after-recall callback when anything was recalled.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
-        let rules = call.emu.rules;
+        let rules = call.rules();
         let id = Some(call.required(request.GroupId, "GroupId", Service::Group)?);
         let seqs = seq_list(&call, request.MsgSeqList, rules.recall_max_per_call)?;
         let reason = request.Reason.filter(|r| !r.is_empty());

@@ -71,7 +71,7 @@ impl VendorCommand for ImportGroup {
         let mut new = create_group::parse(
             request.into_create_group(),
             &call.body,
-            call.emu.rules,
+            call.rules(),
             call.app.policy(),
         )?;
         let created = create_time(created, call.now())?;

@@ -41,7 +41,7 @@ use crate::error::VendorError;
 /// Step 3 (10010 for an unknown group) is the store's: `with_group` / `update_group`.
 pub(crate) fn group_id(call: &Call, id: Option<String>) -> Result<String, VendorError> {
     let id = call.required(id, "GroupId", Service::Group)?;
-    group_id::check_form(&id, call.emu.rules)?;
+    group_id::check_form(&id, call.rules())?;
     Ok(id)
 }
 

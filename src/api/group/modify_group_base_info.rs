@@ -97,9 +97,9 @@ impl VendorCommand for ModifyGroupBaseInfo {
     async fn handle(call: Call, mut request: Request) -> Result<Response, VendorError> {
         // GroupId first; its form (10015) once the rest of the shape is checked (spec §10.4).
         let id = Some(call.required(request.GroupId.take(), "GroupId", Service::Group)?);
-        let change = parse(request, call.emu.rules)?;
+        let change = parse(request, call.rules())?;
         let id = group_id(&call, id)?;
-        let (rules, policy, now) = (call.emu.rules, call.app.policy(), call.now());
+        let (rules, policy, now) = (call.rules(), call.app.policy(), call.now());
         let (changed, group_type, op) = call.app.update_group(&id, |g| {
             let plan = plan(g, &change, rules, policy)?;
             let op = operator(&call, change.from.clone())?;

@@ -80,9 +80,9 @@ impl VendorCommand for ModifyGroupMemberInfo {
             "Member_Account",
             Service::Group,
         )?;
-        let change = parse(account, request, call.emu.rules)?;
+        let change = parse(account, request, call.rules())?;
         let id = group_id(&call, id)?;
-        let (rules, policy, now) = (call.emu.rules, call.app.policy(), call.now());
+        let (rules, policy, now) = (call.rules(), call.app.policy(), call.now());
         let (changed, group_type) = call.app.update_group(&id, |g| {
             let custom = plan(g, &change, rules, policy)?;
             Ok((write(g, &change, custom, now, rules), g.group_type))

@@ -262,7 +262,7 @@ fn invalid(msg: String) -> VendorError {
 type Refusal = Box<(VendorError, Option<Draft>)>;
 
 fn draft(call: &Call, req: Request) -> Result<Draft, Refusal> {
-    let rules = call.emu.rules;
+    let rules = call.rules();
     let policy = call.app.policy();
     let plain = |e: VendorError| Box::new((e, None));
     if let Some(raw) = &req.OfflinePushInfo {
@@ -482,7 +482,7 @@ fn precheck(call: &Call, g: &Group, d: &Draft, now: u64) -> Result<Option<Sent>,
             )));
         }
     }
-    let window = call.emu.rules.msg_dedup_window_s;
+    let window = call.rules().msg_dedup_window_s;
     Ok(g.recent.peek(d.key(), now, window))
 }
 
@@ -492,7 +492,7 @@ fn store(call: &Call, d: &Draft) -> Result<Stored, VendorError> {
     let now_ms = call.now_ms();
     let now = now_ms / 1000;
     let per_second = call.app.policy().limits.group_msgs_per_second_per_group;
-    let window_s = call.emu.rules.msg_dedup_window_s;
+    let window_s = call.rules().msg_dedup_window_s;
     let cap = call.emu.history_per_group;
     let private_start_active = call.emu.private_groups_start_active;
     call.app.update_group(&d.id, |g| {

@@ -45,7 +45,7 @@ impl VendorCommand for SendGroupSystemNotification {
         let content = call.required(request.Content, "Content", Service::Group)?;
         check_content(&content, call.app.policy().messages.max_bytes)?;
         let to = request.ToMembers_Account.unwrap_or_default();
-        let max = call.emu.rules.system_notification_recipients_max;
+        let max = call.rules().system_notification_recipients_max;
         if to.len() > max {
             return Err(VendorError::TooManyAccounts(format!(
                 "ToMembers_Account lists {} accounts; at most {max} per notification (leave it out or empty to notify every member, or send several notifications)",

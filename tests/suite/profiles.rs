@@ -1,0 +1,108 @@
+//! Rules profiles per app (spec §40.1): one emulator serving an app under the default profile
+//! and one under `current`, each answering by its own numbers, and health naming both.
+
+use crate::common;
+
+use common::{Emu, code};
+use serde_json::{Value, json};
+use tim_emulator::Settings;
+use tim_emulator::apps::{Apps, LimitOverrides, Limits};
+use tim_emulator::config_file::{AppDefaults, parse_with};
+use tim_emulator::rules::Edition;
+
+const OLD: u64 = 1400000001;
+const TODAY: u64 = 1400000002;
+
+async fn two_apps() -> Emu {
+    let text = format!(
+        "[[apps]]\nsdkappid = {OLD}\n\n[[apps]]\nsdkappid = {TODAY}\nrules_profile = \"current\"\nedition = \"trial\"\n"
+    );
+    let defaults = AppDefaults {
+        profile: "default",
+        edition: Edition::Ultimate,
+        flags: LimitOverrides::default(),
+        no_limits: false,
+    };
+    let apps = parse_with(&text, &defaults).expect("config");
+    let mut s = Settings::zero_config();
+    s.apps = Apps::configured(apps, Limits::UNLIMITED);
+    s.auto_import_accounts = true;
+    Emu::start_with(s).await
+}
+
+fn members(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| json!({"Member_Account": format!("m{i}")}))
+        .collect()
+}
+
+async fn create(emu: &Emu, app: u64, body: Value) -> Value {
+    emu.call_as(app, "admin", "group_open_http_svc/create_group", body)
+        .await
+}
+
+#[tokio::test]
+async fn two_apps_in_one_emulator_answer_by_their_own_profiles() {
+    let emu = two_apps().await;
+    let body = |id: &str, n: usize| json!({"Owner_Account": "leckie", "Type": "Public", "GroupId": id, "Name": "g", "MemberList": members(n)});
+    // 101 members: within the default profile's 500, over today's 100 (10005).
+    assert_eq!(code(&create(&emu, OLD, body("a", 101)).await), 0);
+    let v = create(&emu, TODAY, body("a", 101)).await;
+    assert_eq!(code(&v), 10005, "{v}");
+    // 19 members and the owner fit a Trial group of 20; its default cap is the edition's.
+    assert_eq!(code(&create(&emu, TODAY, body("b", 19)).await), 0);
+    let info = |app: u64, id: &'static str| {
+        let emu = &emu;
+        async move {
+            let v = emu
+                .call_as(
+                    app,
+                    "admin",
+                    "group_open_http_svc/get_group_info",
+                    json!({"GroupIdList": [id]}),
+                )
+                .await;
+            v["GroupInfo"][0]["MaxMemberNum"].clone()
+        }
+    };
+    assert_eq!(info(TODAY, "b").await, 20);
+    assert_eq!(info(OLD, "a").await, 2000);
+    // BChatRoom is gone from today's service.
+    let bchat = json!({"Type": "BChatRoom", "Name": "b"});
+    assert_eq!(code(&create(&emu, OLD, bchat.clone()).await), 0);
+    assert_eq!(code(&create(&emu, TODAY, bchat).await), 10004);
+    // A 12,000-byte message passes today, not under the default 8,000.
+    let text = "a".repeat(12_000);
+    let send = |id: &str| json!({"GroupId": id, "Random": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": text}}]});
+    let v = emu
+        .call_as(
+            OLD,
+            "admin",
+            "group_open_http_svc/send_group_msg",
+            send("a"),
+        )
+        .await;
+    assert_eq!(code(&v), 80002, "{v}");
+    let v = emu
+        .call_as(
+            TODAY,
+            "admin",
+            "group_open_http_svc/send_group_msg",
+            send("b"),
+        )
+        .await;
+    assert_eq!(code(&v), 0, "{v}");
+    // Health names each app's profile and edition.
+    let raw = emu
+        .request(reqwest::Method::GET, "/_emulator/health", Vec::new())
+        .await;
+    let h = raw.json();
+    let profiles = h["app_profiles"].as_array().expect("app_profiles");
+    assert_eq!(
+        profiles,
+        &vec![
+            json!({"sdkappid": OLD, "rules_profile": "default", "edition": null}),
+            json!({"sdkappid": TODAY, "rules_profile": "current", "edition": "trial"}),
+        ]
+    );
+}
