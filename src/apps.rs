@@ -64,6 +64,9 @@ pub struct Limits {
     pub groups_per_user: u32,
     /// Messages per second per group (10023 beyond; spec §31.2 step 12).
     pub group_msgs_per_second_per_group: u32,
+    /// get_appid_group_list calls per second (10006 beyond; 0 = only the common limit;
+    /// spec §40.6).
+    pub group_list_per_second: u32,
 }
 
 impl Limits {
@@ -79,6 +82,7 @@ impl Limits {
             import_group_member_batch: rules.import_group_member_batch,
             groups_per_user: rules.groups_per_user,
             group_msgs_per_second_per_group: rules.group_msgs_per_second_per_group,
+            group_list_per_second: rules.group_list_per_second,
         }
     }
 
@@ -106,6 +110,7 @@ impl Limits {
             group_msgs_per_second_per_group: o
                 .group_msgs_per_second_per_group
                 .unwrap_or(self.group_msgs_per_second_per_group),
+            group_list_per_second: self.group_list_per_second,
         }
     }
 
@@ -120,6 +125,7 @@ impl Limits {
         import_group_member_batch: 0,
         groups_per_user: 0,
         group_msgs_per_second_per_group: 0,
+        group_list_per_second: 0,
     };
 }
 

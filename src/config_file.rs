@@ -391,6 +391,7 @@ mod tests {
         import_group_member_batch: 300,
         groups_per_user: 0,
         group_msgs_per_second_per_group: 40,
+        group_list_per_second: 0,
     };
 
     fn example() -> String {

@@ -69,6 +69,12 @@ pub struct RulesProfile {
     pub group_info_max_ids: usize,
     /// Default and largest `Limit` of get_appid_group_list.
     pub group_list_max_limit: u32,
+    /// get_appid_group_list calls per second per app, answered 10006 beyond (0: only the
+    /// common per-app limit applies; spec §40.6).
+    pub group_list_per_second: u32,
+    /// What get_appid_group_list adds to a position to make its `Next` cursor: 0 (positions)
+    /// or 2^32 (opaque cursors an SDK must keep as unsigned 64-bit numbers; spec §40.6).
+    pub group_list_cursor_base: u64,
     /// Most `MemberList` items of one add_group_member (10005; spec §25).
     pub add_group_member_batch: u32,
     /// Most `MemberToDel_Account` items of one delete_group_member (10004; spec §25).
@@ -186,6 +192,8 @@ const DEFAULT_TABLE: RulesProfile = RulesProfile {
     account_batch_max: 100,
     group_info_max_ids: 50,
     group_list_max_limit: 10_000,
+    group_list_per_second: 0,
+    group_list_cursor_base: 0,
     add_group_member_batch: 500,
     delete_group_member_batch: 500,
     import_group_member_batch: 300,
@@ -307,6 +315,8 @@ const CURRENT_BASE: RulesProfile = RulesProfile {
     delete_group_member_batch: 100,
     import_group_member_batch: 20,
     member_info_max_limit: 200,
+    group_list_per_second: 1,
+    group_list_cursor_base: 1 << 32,
     msg_max_bytes: 12_000,
     import_msgs_per_call: 7,
     ..DEFAULT_TABLE

@@ -63,6 +63,9 @@ pub enum RateClass {
     CreateGroup,
     /// The limit shared by every other command (`other_per_second`, 200/s by default).
     Standard,
+    /// get_appid_group_list's own limit under the `current` profile (1/s, answered 10006 by
+    /// the command itself; spec §40.6). No command is declared with it.
+    GroupList,
 }
 
 /// A vendor command, declared once in its own file: where it is served, its rate class, its

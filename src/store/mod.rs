@@ -129,6 +129,7 @@ impl Store {
         match class {
             RateClass::CreateGroup => limits.create_group_per_second,
             RateClass::Standard => limits.other_per_second,
+            RateClass::GroupList => limits.group_list_per_second,
         }
     }
 

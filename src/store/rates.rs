@@ -24,6 +24,7 @@ const SWEEP_AT_LEAST: usize = 1024;
 struct AppRates {
     create_group: RateLimiter,
     standard: RateLimiter,
+    group_list: RateLimiter,
 }
 
 impl AppRates {
@@ -31,11 +32,12 @@ impl AppRates {
         match class {
             RateClass::CreateGroup => &self.create_group,
             RateClass::Standard => &self.standard,
+            RateClass::GroupList => &self.group_list,
         }
     }
 
     fn is_full(&self, now: u64) -> bool {
-        self.create_group.is_full(now) && self.standard.is_full(now)
+        self.create_group.is_full(now) && self.standard.is_full(now) && self.group_list.is_full(now)
     }
 }
 

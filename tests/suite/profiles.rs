@@ -106,3 +106,85 @@ async fn two_apps_in_one_emulator_answer_by_their_own_profiles() {
         ]
     );
 }
+
+async fn today_only(no_limits: bool) -> Emu {
+    let text = format!("[[apps]]\nsdkappid = {TODAY}\nrules_profile = \"current\"\n");
+    let defaults = AppDefaults {
+        profile: "default",
+        edition: Edition::Ultimate,
+        flags: LimitOverrides::default(),
+        no_limits,
+    };
+    let apps = parse_with(&text, &defaults).expect("config");
+    let mut s = Settings::zero_config();
+    s.apps = Apps::configured(apps, Limits::UNLIMITED);
+    s.auto_import_accounts = true;
+    Emu::start_with(s).await
+}
+
+async fn list(emu: &Emu, body: Value) -> Value {
+    emu.call_as(
+        TODAY,
+        "admin",
+        "group_open_http_svc/get_appid_group_list",
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn todays_group_list_pages_with_cursors_above_2_to_the_32() {
+    let emu = today_only(true).await;
+    for id in ["a", "b", "c"] {
+        let v = create(
+            &emu,
+            TODAY,
+            json!({"Type": "Public", "GroupId": id, "Name": "g"}),
+        )
+        .await;
+        assert_eq!(code(&v), 0, "{v}");
+    }
+    let first = list(&emu, json!({"Limit": 2})).await;
+    assert_eq!(first["TotalCount"], 3, "{first}");
+    let next = first["Next"].as_u64().expect("Next");
+    assert!(next >= 1 << 32, "a cursor above 2^32: {next}");
+    assert!(next < 1 << 53, "JavaScript reads it exactly");
+    let ids = |v: &Value| {
+        v["GroupIdList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["GroupId"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&first), ["a", "b"]);
+    let second = list(&emu, json!({"Limit": 2, "Next": next})).await;
+    assert_eq!(ids(&second), ["c"], "{second}");
+    assert_eq!(second["Next"], 0);
+    // A position that no answer gave, as a 32-bit SDK would send after truncating.
+    let v = list(&emu, json!({"Limit": 2, "Next": next as u32})).await;
+    assert_eq!(code(&v), 10004, "{v}");
+    assert!(common::info(&v).contains("unsigned 64-bit"), "{v}");
+}
+
+#[tokio::test]
+async fn todays_group_list_takes_one_call_a_second_then_10006() {
+    let emu = today_only(false).await;
+    assert_eq!(code(&list(&emu, json!({})).await), 0);
+    let v = list(&emu, json!({})).await;
+    assert_eq!(code(&v), 10006, "{v}");
+    assert!(common::info(&v).contains("1 time(s) a second"), "{v}");
+    // The default profile keeps only the common 200/s.
+    let emu = two_apps().await;
+    for _ in 0..3 {
+        let v = emu
+            .call_as(
+                OLD,
+                "admin",
+                "group_open_http_svc/get_appid_group_list",
+                json!({}),
+            )
+            .await;
+        assert_eq!(code(&v), 0, "{v}");
+    }
+}

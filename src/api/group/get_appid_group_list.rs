@@ -3,10 +3,11 @@
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use crate::api::command::{Call, Service, VendorCommand};
+use crate::api::command::{Call, RateClass, Service, VendorCommand};
 use crate::api::envelope;
 use crate::domain::wire::Int;
 use crate::error::VendorError;
+use crate::store::throttle::mono_nanos;
 
 /// `get_appid_group_list` (SPEC §5).
 pub struct GetAppidGroupList;
@@ -57,12 +58,39 @@ impl VendorCommand for GetAppidGroupList {
                 )));
             }
         };
+        let base = rules.group_list_cursor_base;
         let next = match request.Next.map(|n| n.0) {
-            None => 0,
-            Some(n) => u64::try_from(n).map_err(|_| {
-                VendorError::InvalidParameter(format!("Next is {n}; it must not be negative"))
-            })?,
+            None | Some(0) => 0,
+            Some(n) if n < 0 => {
+                return Err(VendorError::InvalidParameter(format!(
+                    "Next is {n}; it must not be negative"
+                )));
+            }
+            Some(n) if base != 0 && n < i128::from(base) => {
+                return Err(VendorError::InvalidParameter(format!(
+                    "Next is {n}, which no answer gave: cursors come from an earlier answer's Next (0 starts from the beginning) and are at least {base}; keep them as unsigned 64-bit numbers (profile {})",
+                    rules.name
+                )));
+            }
+            // A cursor names the position of the last group of its page; listing goes on
+            // after it.
+            Some(n) if base != 0 => u64::try_from(n - i128::from(base)).unwrap_or(u64::MAX) + 1,
+            Some(n) => u64::try_from(n).unwrap_or(u64::MAX),
         };
+        let per_second = call.app.policy().limits.group_list_per_second;
+        if per_second != 0
+            && !call.emu.store.try_call(
+                call.app.sdkappid(),
+                RateClass::GroupList,
+                &call.app.policy().limits,
+                mono_nanos(),
+            )
+        {
+            return Err(VendorError::QuotaExceeded(format!(
+                "get_appid_group_list may be called {per_second} time(s) a second per app under the {} profile; wait a second (--no-limits turns it off)",
+                rules.name
+            )));
+        }
         let group_type = request.GroupType.filter(|t| !t.is_empty());
         let kind = match group_type.as_deref() {
             None => None,
@@ -81,7 +109,12 @@ impl VendorCommand for GetAppidGroupList {
                 .into_iter()
                 .map(|group_id| IdEntry { group_id })
                 .collect(),
-            Next: page.next,
+            // The store's `next` is the position after the page's last group (0: none).
+            Next: match page.next {
+                0 => 0,
+                n if base != 0 => base + n - 1,
+                n => n,
+            },
         }))
     }
 }
