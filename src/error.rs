@@ -113,12 +113,15 @@ pub enum VendorError {
     #[error("{0}")]
     InvalidParameter(String),
     /// 10005: too many members in one request.
-    #[error("MemberList has {count} items; at most {max} may be given in one request")]
+    #[error("MemberList has {count} items; at most {max} may be given in one request{note}")]
     TooManyMembers {
         /// How many items were sent.
         count: usize,
         /// The limit.
         max: usize,
+        /// A diagnosis appended to the sentence (`""` or one starting with a space): what
+        /// today's service does with this many ([`crate::diagnose::today_note`]).
+        note: String,
     },
     /// 10006: a quota on group creation is used up (daily creations, or BChatRoom groups).
     #[error("{0}")]
@@ -320,7 +323,7 @@ fn usersig_rule_id(e: &UserSigError) -> &'static str {
         UserSigError::SdkAppIdMismatch { .. } => "usersig.sdkappid_mismatch",
         UserSigError::IdentifierMismatch { .. } => "usersig.identifier_mismatch",
         UserSigError::Expired { .. } => "usersig.expired",
-        UserSigError::BadSignature => "usersig.bad_signature",
+        UserSigError::BadSignature | UserSigError::EscapedNewlines => "usersig.bad_signature",
     }
 }
 
@@ -370,6 +373,7 @@ mod tests {
                 VendorError::TooManyMembers {
                     count: 501,
                     max: 500,
+                    note: String::new(),
                 },
                 10005,
             ),
@@ -439,6 +443,7 @@ mod tests {
         let e = VendorError::TooManyMembers {
             count: 501,
             max: 500,
+            note: String::new(),
         };
         assert_eq!(
             e.to_string(),

@@ -19,6 +19,8 @@
 //!   model ([`domain::group`], [`domain::members`]), typed-request errors ([`domain::wire`]),
 //!   create_group's conversion, custom data, the GroupId form.
 //! - [`rules`]: the numbers of a rules profile, as data.
+//! - [`diagnose`]: the shared diagnoses of ErrorInfo (lengths in bytes and characters, group
+//!   types of another profile, limits that differ in today's service).
 //! - [`apps`]: which apps exist and what each allows.
 //! - [`store`]: all state, sharded, behind short synchronous methods: per app, accounts, groups
 //!   (read and changed in place under the shard lock) and the member → groups index.
@@ -40,6 +42,7 @@ pub mod callback;
 pub mod clock;
 pub mod config;
 pub mod config_file;
+pub mod diagnose;
 pub mod domain;
 pub mod emulator;
 pub mod error;

@@ -364,6 +364,22 @@ pub static PROFILES: &[&RulesProfile] = &[&DEFAULT, &CURRENT_ULTIMATE];
 
 /// The names `--rules-profile` accepts, for error messages.
 pub const PROFILE_CHOICES: &str = "default, current";
+/// Today's service: the few numbers of spec §40.3 (`current` profile, Ultimate edition) that
+/// differ from [`DEFAULT`] where a request fails, used **only for hints** in ErrorInfo
+/// ([`crate::diagnose::today_note`]). They enforce nothing; the `current` profile's own table
+/// is the one that does (issue 13).
+pub mod today {
+    /// Most `MemberList` items of create_group (10005 beyond; default 500).
+    pub const MEMBER_LIST_MAX: usize = 100;
+    /// Most bytes in a custom `GroupId` (default 49).
+    pub const GROUP_ID_MAX_BYTES: usize = 48;
+    /// Most bytes in one message (80002 beyond; default 8,000).
+    pub const MSG_MAX_BYTES: usize = 12_000;
+    /// Most `MemberList` items of one add_group_member (10005 beyond; default 500).
+    pub const ADD_GROUP_MEMBER_BATCH: usize = 20;
+    /// Most `MemberList` items of one import_group_member (10005 beyond; default 300).
+    pub const IMPORT_GROUP_MEMBER_BATCH: usize = 20;
+}
 
 impl RulesProfile {
     /// The profile called `name` in `edition` (ignored by the default profile), if there is

@@ -24,7 +24,9 @@
 use std::io::{Read, Write};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, STANDARD_PAD_INDIFFERENT};
+use base64::engine::general_purpose::{
+    STANDARD, STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT,
+};
 use flate2::Compression;
 use flate2::bufread::ZlibDecoder;
 use flate2::write::ZlibEncoder;
@@ -45,6 +47,13 @@ const FIELD_TIME: &str = "TLS.time";
 const FIELD_EXPIRE: &str = "TLS.expire";
 const FIELD_USERBUF: &str = "TLS.userbuf";
 const FIELD_SIG: &str = "TLS.sig";
+/// Fields of the legacy asymmetric (ECDSA, "version 1") usersig, which has no `TLS.ver`.
+const LEGACY_FIELDS: [&str; 4] = [
+    "TLS.version",
+    "TLS.sdk_appid",
+    "TLS.expire_after",
+    "TLS.account_type",
+];
 /// The only signature format this module understands.
 const SUPPORTED_VERSION: &str = "2.0";
 
@@ -74,8 +83,13 @@ pub enum UserSigError {
         /// The identifier the request claims to act as.
         in_url: String,
     },
-    /// 70001: expired.
-    #[error("usersig expired at {expired_at} (unix seconds); now is {now}")]
+    /// 70001: expired. The text says how long ago and names the usual cause: a usersig made
+    /// once (at start-up, or cached in a client object) and never renewed, as in
+    /// doocs/qcloud-im-server-sdk-java issues 34 and 63.
+    #[error(
+        "usersig expired at {expired_at} (unix seconds), {ago} s ago; now is {now}. Make a new usersig (TLS.time = now, TLS.expire = its lifetime in seconds); a server that makes one at start-up or caches it in its client object must renew it before TLS.time + TLS.expire",
+        ago = now.saturating_sub(*expired_at)
+    )]
     Expired {
         /// `TLS.time + TLS.expire`, saturated at `u64::MAX`.
         expired_at: u64,
@@ -83,8 +97,17 @@ pub enum UserSigError {
         now: u64,
     },
     /// 70009: HMAC does not match (wrong key or tampered).
-    #[error("usersig signature does not match the app's secret key")]
+    #[error(
+        "usersig signature does not match the app's secret key: check that the key is this sdkappid's (console: app configuration, key information) and is used as text, not hex-decoded"
+    )]
     BadSignature,
+    /// 70009 as well: the HMAC matches the signed text with its line ends written as the two
+    /// characters `\` `n`, the bug of the PHP generator fixed in 2020 ('\n' in single quotes;
+    /// tencentyun/tls-sig-api-v2-php issue 5).
+    #[error(
+        "usersig signature was computed over the signed text joined with a literal backslash-n (the two characters \\n) instead of newlines: the bug of tls-sig-api-v2-php before its 2020 fix ('\\n' in single quotes, issue 5 of that repository) or of a port copied from it; join the lines with real newlines (\"\\n\" in double quotes) or update the generator"
+    )]
+    EscapedNewlines,
 }
 
 impl UserSigError {
@@ -95,7 +118,7 @@ impl UserSigError {
             Self::SdkAppIdMismatch { .. } => 70014,
             Self::IdentifierMismatch { .. } => 70013,
             Self::Expired { .. } => 70001,
-            Self::BadSignature => 70009,
+            Self::BadSignature | Self::EscapedNewlines => 70009,
         }
     }
 }
@@ -154,6 +177,13 @@ fn key_block(key: &[u8]) -> Key<HmacSha256> {
     };
     block[..source.len()].copy_from_slice(source);
     block
+}
+
+/// Whether `tag` is the HMAC of the signed text with every newline written as `\` `n`.
+fn signed_with_escaped_newlines(key: &str, fields: &SignedFields<'_>, tag: &[u8]) -> bool {
+    let mut mac = <HmacSha256 as KeyInit>::new(&key_block(key.as_bytes()));
+    Mac::update(&mut mac, fields.content().replace('\n', "\\n").as_bytes());
+    mac.verify_slice(tag).is_ok()
 }
 
 /// Computes `TLS.sig` (standard base64 of the HMAC) for `fields` under `key`.
@@ -229,19 +259,64 @@ fn check_signature(claims: &Claims, key: &str) -> Result<(), UserSigError> {
     let tag = STANDARD_PAD_INDIFFERENT
         .decode(&claims.sig)
         .map_err(|_| UserSigError::BadSignature)?;
-    signing_mac(key, &claims.signed_fields())
-        .verify_slice(&tag)
-        .map_err(|_| UserSigError::BadSignature)
+    let fields = claims.signed_fields();
+    if signing_mac(key, &fields).verify_slice(&tag).is_ok() {
+        return Ok(());
+    }
+    if signed_with_escaped_newlines(key, &fields, &tag) {
+        return Err(UserSigError::EscapedNewlines);
+    }
+    Err(UserSigError::BadSignature)
 }
 
+/// Decodes with the vendor's alphabet; when that fails, a token that decodes with another
+/// alphabet gets the diagnosis of [`misencoded`] instead of the first failure.
 fn decode(usersig: &str) -> Result<Claims, UserSigError> {
+    check_text(usersig)?;
+    decode_vendor(usersig).map_err(|e| misencoded(usersig).unwrap_or(e))
+}
+
+fn decode_vendor(usersig: &str) -> Result<Claims, UserSigError> {
+    if usersig.contains(['+', '/', '=']) {
+        return Err(malformed(format!(
+            "usersig holds '+', '/' or '=', which are not in the vendor's alphabet; {VENDOR_ALPHABET}"
+        )));
+    }
     let compressed = decode_base64(usersig)?;
     let json = inflate(&compressed)?;
     parse_claims(&json)
 }
 
+/// How the vendor encodes a usersig, for ErrorInfo.
+const VENDOR_ALPHABET: &str = "the vendor's encoding is standard base64 (RFC 4648 section 4) with '+' replaced by '*', '/' by '-' and '=' by '_'";
+
+/// The diagnosis for a token that is a usersig under another base64 alphabet: RFC 4648
+/// base64url (`-` `_`, padded or not) or the standard alphabet left as it is.
+fn misencoded(usersig: &str) -> Option<UserSigError> {
+    let decodes_with = |engine: &base64::engine::GeneralPurpose| {
+        let compressed = engine.decode(usersig).ok()?;
+        let json = inflate(&compressed).ok()?;
+        let value: Value = serde_json::from_slice(&json).ok()?;
+        value
+            .as_object()?
+            .keys()
+            .any(|k| k.starts_with("TLS."))
+            .then_some(())
+    };
+    if decodes_with(&URL_SAFE_PAD_INDIFFERENT).is_some() {
+        return Some(malformed(format!(
+            "usersig is encoded with RFC 4648 base64url ('-' for 62, '_' for 63, '=' padding or none), a language's standard URL-safe encoder; {VENDOR_ALPHABET}: encode with standard base64, then map '+' to '*', '/' to '-', '=' to '_'"
+        )));
+    }
+    if decodes_with(&STANDARD_PAD_INDIFFERENT).is_some() {
+        return Some(malformed(format!(
+            "usersig is plain standard base64 ('+', '/', '='); {VENDOR_ALPHABET}: map '+' to '*', '/' to '-', '=' to '_' after encoding"
+        )));
+    }
+    None
+}
+
 fn decode_base64(usersig: &str) -> Result<Vec<u8>, UserSigError> {
-    check_text(usersig)?;
     let standard: String = usersig.chars().map(to_standard_symbol).collect();
     STANDARD_PAD_INDIFFERENT.decode(standard).map_err(|_| {
         malformed("usersig is not valid base64: its length, padding or final symbol is wrong")
@@ -259,14 +334,9 @@ fn check_text(usersig: &str) -> Result<(), UserSigError> {
             usersig.len()
         )));
     }
-    if usersig.contains(['+', '/', '=']) {
-        return Err(malformed(
-            "usersig uses the standard base64 alphabet ('+', '/', '='); the URL-safe alphabet ('*', '-', '_') is required",
-        ));
-    }
     match usersig
         .char_indices()
-        .find(|&(_, c)| !is_url_safe_symbol(c))
+        .find(|&(_, c)| !is_url_safe_symbol(c) && !matches!(c, '+' | '/' | '='))
     {
         None => Ok(()),
         Some((at, c)) if c.is_whitespace() => Err(malformed(format!(
@@ -321,6 +391,11 @@ fn parse_claims(json: &[u8]) -> Result<Claims, UserSigError> {
     let object = value
         .as_object()
         .ok_or_else(|| malformed("usersig JSON is not an object"))?;
+    if !object.contains_key(FIELD_VER) && LEGACY_FIELDS.iter().any(|f| object.contains_key(*f)) {
+        return Err(malformed(
+            "usersig is a legacy asymmetric (ECDSA) one: TLS.version, TLS.sdk_appid, TLS.expire_after are the old generator's fields, signed with a private key; this app verifies TLS.ver 2.0 usersigs signed with HMAC-SHA256 under its secret key: make the usersig with a current generator (tls-sig-api-v2 for your language) and the app's secret key",
+        ));
+    }
     if string_field(object, FIELD_VER)? != SUPPORTED_VERSION {
         return Err(malformed(format!(
             "usersig field \"{FIELD_VER}\" must be \"{SUPPORTED_VERSION}\""
@@ -839,8 +914,72 @@ mod tests {
         let standard: String = GENERATED[0].chars().map(to_standard_symbol).collect();
         assert!(standard.contains(['+', '/', '=']));
         let why = assert_malformed(verify_admin(&standard, ISSUED), "standard alphabet");
-        assert!(why.contains("URL-safe"), "{why}");
-        assert!(why.contains("'*', '-', '_'"), "{why}");
+        assert!(why.contains("plain standard base64"), "{why}");
+        assert!(why.contains("'+' to '*', '/' to '-', '=' to '_'"), "{why}");
+    }
+
+    /// `GENERATED[0]` re-encoded as RFC 4648 base64url, padded or not.
+    fn rfc4648_url_safe(padded: bool) -> String {
+        let bytes = decode_base64(GENERATED[0]).unwrap();
+        let text = base64::engine::general_purpose::URL_SAFE.encode(bytes);
+        if padded {
+            text
+        } else {
+            text.trim_end_matches('=').to_owned()
+        }
+    }
+
+    #[test]
+    fn rfc4648_base64url_is_named_with_the_vendor_mapping() {
+        for padded in [true, false] {
+            let token = rfc4648_url_safe(padded);
+            assert!(token.contains(['-', '_']), "{token}");
+            let why = assert_malformed(verify_admin(&token, ISSUED), "base64url");
+            assert!(why.contains("RFC 4648 base64url"), "{why}");
+            assert!(why.contains("'+' to '*', '/' to '-', '=' to '_'"), "{why}");
+            assert!(!why.contains("plain standard"), "{why}");
+        }
+    }
+
+    #[test]
+    fn a_legacy_asymmetric_usersig_is_named_as_such() {
+        let legacy = r#"{"TLS.account_type":"0","TLS.identifier":"administrator","TLS.appid_at_3rd":"0","TLS.sdk_appid":"1400000000","TLS.expire_after":"86400","TLS.version":"201610110000","TLS.time":"1700000000","TLS.sig":"MEUCIQDm4Dq9VrSf1yGSAAnHo3Ke0u8lpAFR1Ye4xrzyKA8kHAIgZOTM3iDNSNrJ9Y0aZPp6lyx0C0w6hzx5sxK6ZAcVIsY_"}"#;
+        let token = pack(legacy, Compression::default());
+        let why = assert_malformed(verify_admin(&token, ISSUED), "legacy");
+        assert!(why.contains("legacy asymmetric (ECDSA)"), "{why}");
+        assert!(why.contains("HMAC-SHA256 under its secret key"), "{why}");
+    }
+
+    #[test]
+    fn an_hmac_over_literal_backslash_n_names_the_generator_bug() {
+        let fields = admin_fields();
+        let mut mac = <HmacSha256 as KeyInit>::new(&key_block(KEY.as_bytes()));
+        Mac::update(&mut mac, fields.content().replace('\n', "\\n").as_bytes());
+        let sig = STANDARD.encode(mac.finalize().into_bytes());
+        let token = pack(
+            &admin_json_with(FIELD_SIG, Value::from(sig)),
+            Compression::default(),
+        );
+        let e = verify_admin(&token, ISSUED).expect_err("the PHP bug");
+        assert_eq!(e, UserSigError::EscapedNewlines);
+        assert_eq!(e.code(), 70009);
+        assert!(e.to_string().contains("literal backslash-n"), "{e}");
+        let other_key = mint(APP, "not-the-key", ADMIN, ISSUED, LIFETIME, None);
+        assert_eq!(
+            verify_admin(&other_key, ISSUED),
+            Err(UserSigError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn expiry_says_how_long_ago_and_to_renew() {
+        let e = verify_admin(GENERATED[1], ISSUED + LIFETIME + 3_600).expect_err("expired");
+        let info = e.to_string();
+        assert!(info.contains("3600 s ago"), "{info}");
+        assert!(
+            info.contains("renew it before TLS.time + TLS.expire"),
+            "{info}"
+        );
     }
 
     #[test]
@@ -1113,12 +1252,12 @@ mod tests {
                     now: 1_700_086_401,
                 },
                 70001,
-                "usersig expired at 1700086400 (unix seconds); now is 1700086401",
+                "usersig expired at 1700086400 (unix seconds), 1 s ago; now is 1700086401. Make a new usersig (TLS.time = now, TLS.expire = its lifetime in seconds); a server that makes one at start-up or caches it in its client object must renew it before TLS.time + TLS.expire",
             ),
             (
                 UserSigError::BadSignature,
                 70009,
-                "usersig signature does not match the app's secret key",
+                "usersig signature does not match the app's secret key: check that the key is this sdkappid's (console: app configuration, key information) and is used as text, not hex-decoded",
             ),
         ];
         for (error, code, text) in cases {

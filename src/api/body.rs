@@ -50,13 +50,50 @@ pub fn check(bytes: &[u8]) -> Result<(), VendorError> {
     let found = de
         .deserialize_any(TopLevel)
         .and_then(|found| de.end().map(|()| found))
-        .map_err(|e| VendorError::BadJson(format!("the body is not valid JSON: {e}")))?;
+        .map_err(|e| {
+            VendorError::BadJson(
+                not_utf8(bytes).unwrap_or_else(|| format!("the body is not valid JSON: {e}")),
+            )
+        })?;
     match found {
         Found::NotObject(kind) => Err(VendorError::BadJson(format!(
             "the body must be a JSON object, not {kind}"
         ))),
         Found::Object(Some(field)) => Err(VendorError::AccountFieldType(field)),
         Found::Object(None) => Ok(()),
+    }
+}
+
+/// The diagnosis for a body that is not UTF-8 (checked only once the JSON parse failed, so a
+/// good body pays nothing): the byte offset, the bytes there, the likely encoding, the fix.
+fn not_utf8(bytes: &[u8]) -> Option<String> {
+    let e = std::str::from_utf8(bytes).err()?;
+    let at = e.valid_up_to();
+    let shown: Vec<String> = bytes[at..]
+        .iter()
+        .take(2)
+        .map(|b| format!("0x{b:02X}"))
+        .collect();
+    Some(format!(
+        "the body is not UTF-8: byte {at} ({}) starts no valid UTF-8 sequence{}; the body must be JSON encoded as UTF-8: convert the text before sending (e.g. getBytes(StandardCharsets.UTF_8), mb_convert_encoding($s, 'UTF-8', 'GBK'), s.encode('utf-8'))",
+        shown.join(" "),
+        likely_encoding(&bytes[at..])
+    ))
+}
+
+/// A guess at the encoding from the bytes where UTF-8 failed: a GBK/GB18030 double byte (lead
+/// 0x81..=0xFE, trail 0x40..=0xFE except 0x7F), else a single Latin-1/Windows-1252 byte.
+fn likely_encoding(rest: &[u8]) -> &'static str {
+    match rest {
+        [lead, trail, ..]
+            if (0x81..=0xFE).contains(lead) && (0x40..=0xFE).contains(trail) && *trail != 0x7F =>
+        {
+            " (it looks like GBK/GB18030, two bytes per Chinese character)"
+        }
+        [b, ..] if *b >= 0x80 => {
+            " (it looks like Latin-1/Windows-1252, one byte per accented letter)"
+        }
+        _ => "",
     }
 }
 
@@ -424,6 +461,27 @@ mod tests {
         );
         let e = check(br#"{"Accounts": ["a", []]}"#).expect_err("60015");
         assert!(e.to_string().starts_with("Accounts[1] (an array)"), "{e}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_utf8_is_60003_with_the_offset_and_encoding() {
+        // {"Name":"中文"} in GBK: 中 = D6 D0, 文 = CE C4.
+        let gbk = b"{\"Name\":\"\xD6\xD0\xCE\xC4\"}";
+        let e = check(gbk).expect_err("GBK");
+        assert_eq!(e.code(), 60003);
+        let info = e.to_string();
+        assert!(info.contains("byte 9 (0xD6 0xD0)"), "{info}");
+        assert!(
+            info.contains("GBK") && info.contains("must be JSON encoded as UTF-8"),
+            "{info}"
+        );
+        // {"Name":"café"} in Latin-1: é = E9.
+        let latin1 = b"{\"Name\":\"caf\xE9\"}";
+        let info = check(latin1).expect_err("Latin-1").to_string();
+        assert!(
+            info.contains("byte 12 (0xE9 0x22)") && info.contains("Latin-1"),
+            "{info}"
+        );
     }
 
     #[test]

@@ -24,8 +24,9 @@ pub fn check_user_id(id: &str, field: &str, rules: &RulesProfile) -> Result<(), 
     let max = rules.user_id_max_bytes;
     if id.len() > max {
         return Err(VendorError::AccountParam(format!(
-            "{field} {id:?} is {} bytes; at most {max} allowed",
-            id.len()
+            "{field} {id:?} is {}; at most {max} bytes are allowed{}",
+            crate::diagnose::length(id),
+            crate::diagnose::bytes_note(id, max)
         )));
     }
     Ok(())
@@ -47,8 +48,9 @@ pub fn check_profile_value(
     let max = rules.profile_value_max_bytes;
     if value.len() > max {
         return Err(VendorError::ProfileValueTooLong(format!(
-            "{field} is {} bytes; a profile value holds at most {max} bytes",
-            value.len()
+            "{field} is {}; a profile value holds at most {max} bytes{}",
+            crate::diagnose::length(value),
+            crate::diagnose::bytes_note(value, max)
         )));
     }
     Ok(())

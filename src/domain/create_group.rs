@@ -13,8 +13,9 @@ use super::custom_data::{self, CustomItem, CustomKind, Writer};
 use super::group::{ApplyJoinOption, Group, Member, Role};
 use super::wire::{self, Int};
 use crate::apps::AppPolicy;
+use crate::diagnose;
 use crate::error::VendorError;
-use crate::rules::{GroupTypeRule, RulesProfile};
+use crate::rules::{GroupTypeRule, RulesProfile, today};
 
 /// The create_group body, with the vendor's field names (SPEC §3.1). `MemberList` stays raw
 /// JSON: that it is an array is checked after `AppDefinedData`, and its items after the 10007
@@ -86,10 +87,7 @@ fn invalid(msg: impl Into<String>) -> VendorError {
 fn within(field: &str, value: Option<String>, max: usize) -> Result<String, VendorError> {
     let v = value.unwrap_or_default();
     if v.len() > max {
-        return Err(invalid(format!(
-            "{field} is {} bytes; at most {max} allowed",
-            v.len()
-        )));
+        return Err(invalid(diagnose::too_long(field, &v, max)));
     }
     Ok(v)
 }
@@ -118,12 +116,9 @@ fn check_type(
             rules.type_names()
         ))
     })?;
-    rules.group_type(t).ok_or_else(|| {
-        invalid(format!(
-            "Type {t:?} is not a group type; use one of {} (case-sensitive)",
-            rules.type_names()
-        ))
-    })
+    rules
+        .group_type(t)
+        .ok_or_else(|| invalid(diagnose::unknown_type("Type", t, rules)))
 }
 
 fn check_group_id(id: Option<String>, rules: &RulesProfile) -> Result<Option<String>, VendorError> {
@@ -131,8 +126,9 @@ fn check_group_id(id: Option<String>, rules: &RulesProfile) -> Result<Option<Str
     let max = rules.group_id_max_bytes;
     if id.len() > max {
         return Err(invalid(format!(
-            "GroupId is {} bytes; at most {max} allowed",
-            id.len()
+            "{}{}",
+            diagnose::too_long("GroupId", &id, max),
+            super::group_id::today_note(rules, id.len())
         )));
     }
     if id.chars().any(char::is_control) {
@@ -264,6 +260,13 @@ fn add_members(
         return Err(VendorError::TooManyMembers {
             count: list.len(),
             max: rules.member_list_max,
+            note: diagnose::today_note(
+                rules.name,
+                "items",
+                rules.member_list_max,
+                today::MEMBER_LIST_MAX,
+                list.len(),
+            ),
         });
     }
     for (i, item) in list.iter().enumerate() {

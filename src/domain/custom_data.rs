@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::apps::FieldPolicy;
+use crate::diagnose;
 use crate::error::VendorError;
 use crate::rules::RulesProfile;
 
@@ -36,7 +37,7 @@ pub enum Writer {
 }
 
 /// One `{Key, Value}` item as the wire gives it (both required; checked by [`parse`]).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct CustomItem {
     /// `Key`.
     #[serde(rename = "Key")]
@@ -44,6 +45,19 @@ pub struct CustomItem {
     /// `Value`.
     #[serde(rename = "Value")]
     pub value: Option<String>,
+    /// Whether the item spelled `key` or `value` in lower case: the names are case-sensitive,
+    /// so such an item has no `Key`; the flag only picks the diagnosis (a JSON mapper that
+    /// lower-cases field names; doocs/qcloud-im-server-sdk-java issue 142).
+    #[serde(default, rename = "key", deserialize_with = "present")]
+    pub lowercase_key: bool,
+    /// As `lowercase_key`, for `value`.
+    #[serde(default, rename = "value", deserialize_with = "present")]
+    pub lowercase_value: bool,
+}
+
+/// `true` for any value that is present (it is consumed without being kept).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// Validates a custom-data list named `field`: key and value lengths, repeats, then the app's
@@ -115,6 +129,15 @@ fn parse_entry(
     kind: CustomKind,
     rules: &RulesProfile,
 ) -> Result<CustomEntry, VendorError> {
+    if item.key.is_none() && (item.lowercase_key || item.lowercase_value) {
+        return Err(invalid(format!(
+            "{field}[{i}] has no Key: it spells \"key\"/\"value\" in lower case, and the field \
+             names are case-sensitive (\"Key\", \"Value\"); a JSON mapper that lower-cases \
+             field names (Jackson's or fastjson's default for a bean with getKey()/getValue()) sends \
+             this, and the real service answers 10004 for it; give the names explicitly, e.g. \
+             @JsonProperty(\"Key\")"
+        )));
+    }
     let key = item
         .key
         .ok_or_else(|| invalid(format!("{field}[{i}] has no Key")))?;
@@ -126,9 +149,10 @@ fn parse_entry(
     }
     let key_max = rules.custom_key_max_bytes;
     if key.len() > key_max {
-        let n = key.len();
-        return Err(invalid(format!(
-            "{field}[{i}].Key is {n} bytes; at most {key_max} allowed"
+        return Err(invalid(diagnose::too_long(
+            &format!("{field}[{i}].Key"),
+            &key,
+            key_max,
         )));
     }
     let value_max = match kind {
@@ -136,9 +160,10 @@ fn parse_entry(
         CustomKind::Member => rules.member_value_max_bytes,
     };
     if value.len() > value_max {
-        let n = value.len();
-        return Err(invalid(format!(
-            "{field}[{i}].Value of Key {key:?} is {n} bytes; at most {value_max} allowed"
+        return Err(invalid(diagnose::too_long(
+            &format!("{field}[{i}].Value of Key {key:?}"),
+            &value,
+            value_max,
         )));
     }
     Ok(CustomEntry { key, value })
@@ -215,6 +240,7 @@ pub fn plan_changes(
     let items = changes.iter().map(|e| CustomItem {
         key: Some(e.key.clone()),
         value: Some(e.value.clone()),
+        ..CustomItem::default()
     });
     parse(items.collect(), field, kind, rules, policy, Writer::Admin)?;
     apply_changes(&mut next, changes, field, max_keys(kind, rules))?;
@@ -383,6 +409,7 @@ mod tests {
             .map(|i| CustomItem {
                 key: Some(format!("k{i}")),
                 value: Some("v".into()),
+                ..CustomItem::default()
             })
             .collect()
     }

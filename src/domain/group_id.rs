@@ -1,8 +1,21 @@
 //! Whether a `GroupId` is one any group could have under the rules profile (spec §10.3 step 2):
 //! a well-formed ID that names no group is 10010, a malformed one 10015.
 
+use crate::diagnose;
 use crate::error::VendorError;
-use crate::rules::RulesProfile;
+use crate::rules::{RulesProfile, today};
+
+/// What today's service does with a custom GroupId of `bytes` bytes, when its limit differs
+/// from the profile's (`""` otherwise).
+pub fn today_note(rules: &RulesProfile, bytes: usize) -> String {
+    diagnose::today_note(
+        rules.name,
+        "bytes",
+        rules.group_id_max_bytes,
+        today::GROUP_ID_MAX_BYTES,
+        bytes,
+    )
+}
 
 /// 10015 when `id` is empty, longer than the profile's custom-ID limit, or holds a control
 /// character; assigned IDs (`@TGS#...`) are well-formed by construction and pass.
@@ -15,8 +28,10 @@ pub fn check_form(id: &str, rules: &RulesProfile) -> Result<(), VendorError> {
     let max = rules.group_id_max_bytes;
     if id.len() > max {
         return Err(VendorError::InvalidGroupId(format!(
-            "GroupId is {} bytes; no group ID is longer than {max} bytes",
-            id.len()
+            "GroupId is {}; no group ID is longer than {max} bytes{}{}",
+            diagnose::length(id),
+            diagnose::bytes_note(id, max),
+            today_note(rules, id.len())
         )));
     }
     if id.chars().any(char::is_control) {

@@ -161,8 +161,9 @@ pub struct CheckedBody {
     /// The §30.2 size of the elements (strings in UTF-8 bytes, numbers 8 each); the message's
     /// `CloudCustomData` is added by [`check_size`].
     pub content_bytes: usize,
-    /// The largest single field, for ErrorInfo: its path and size in bytes.
-    pub largest: Option<(String, usize)>,
+    /// The largest single field, for ErrorInfo: its path, its size in bytes and, for a
+    /// string, its length in characters.
+    pub largest: Option<(String, usize, Option<usize>)>,
     /// Known fields the vendor page asks REST senders to fill that were left out (not
     /// enforced; for the journal), e.g. `MsgBody[0].MsgContent.UUID`.
     pub omissions: Vec<String>,
@@ -310,8 +311,9 @@ pub fn check_body(field: &str, body: Option<&Value>) -> Result<CheckedBody, Vend
         for (name, v) in content {
             let bytes = value_bytes(v);
             checked.content_bytes += bytes;
-            if checked.largest.as_ref().is_none_or(|(_, b)| bytes > *b) {
-                checked.largest = Some((format!("{at}.MsgContent.{name}"), bytes));
+            if checked.largest.as_ref().is_none_or(|(_, b, _)| bytes > *b) {
+                let chars = v.as_str().map(|s| s.chars().count());
+                checked.largest = Some((format!("{at}.MsgContent.{name}"), bytes, chars));
             }
         }
     }
@@ -347,17 +349,25 @@ pub fn check_size(
     let size = body.content_bytes + ccd;
     if max != 0 && size > max {
         let mut parts = Vec::new();
-        if let Some((path, bytes)) = &body.largest {
-            parts.push(format!("{path} is {} bytes", thousands(*bytes)));
+        if let Some((path, bytes, chars)) = &body.largest {
+            match chars {
+                Some(c) => parts.push(format!(
+                    "{path} is {} bytes, {} characters",
+                    thousands(*bytes),
+                    thousands(*c)
+                )),
+                None => parts.push(format!("{path} is {} bytes", thousands(*bytes))),
+            }
         }
         if ccd > 0 {
             parts.push(format!("CloudCustomData is {} bytes", thousands(ccd)));
         }
         return Err(VendorError::MessageTooLarge(format!(
-            "the message is {} bytes ({}); at most {} bytes (strings count in UTF-8 bytes, numbers 8 bytes each; {setting})",
+            "the message is {} bytes ({}); at most {} bytes (strings count in UTF-8 bytes, a CJK character 3, numbers 8 bytes each; {setting}){}",
             thousands(size),
             parts.join(", "),
-            thousands(max)
+            thousands(max),
+            crate::diagnose::today_note("", "bytes", max, crate::rules::today::MSG_MAX_BYTES, size)
         )));
     }
     Ok(size)

@@ -138,7 +138,10 @@ async fn each_usersig_fault_gets_its_own_code() {
             .json();
         assert_eq!(code(&v), 70003);
         assert!(
-            v["ErrorInfo"].as_str().unwrap_or("").contains("URL-safe"),
+            v["ErrorInfo"]
+                .as_str()
+                .unwrap_or("")
+                .contains("plain standard base64"),
             "{v}"
         );
     }

@@ -215,7 +215,10 @@ async fn content_is_measured_in_utf8_bytes_8000_accepted_8001_refused_with_80002
         )
         .await;
     assert_eq!(code(&v), 80002, "{v}");
-    assert!(info(&v).contains("8,001 bytes; at most 8,000"), "{v}");
+    assert!(
+        info(&v).contains("8,001 bytes (2,669 characters); at most 8,000"),
+        "{v}"
+    );
     assert_eq!(notices(&emu, &id).await.len(), 1);
 }
 

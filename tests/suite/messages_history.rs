@@ -756,7 +756,10 @@ async fn reason_is_at_most_100_bytes_counted_in_utf8() {
         )
         .await;
     assert_eq!(code(&v), 10004, "{v}");
-    assert!(info(&v).contains("Reason is 101 bytes; at most 100"), "{v}");
+    assert!(
+        info(&v).contains("Reason is 101 bytes (35 characters); at most 100"),
+        "{v}"
+    );
     let v = emu
         .call(
             RECALL,

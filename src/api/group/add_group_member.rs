@@ -132,6 +132,13 @@ fn accounts(call: &Call, list: Option<Vec<serde_json::Value>>) -> Result<Vec<Str
         return Err(VendorError::TooManyMembers {
             count: list.len(),
             max,
+            note: crate::diagnose::today_note(
+                call.rules().name,
+                "items",
+                max,
+                crate::rules::today::ADD_GROUP_MEMBER_BATCH,
+                list.len(),
+            ),
         });
     }
     let mut out: Vec<String> = Vec::with_capacity(list.len());

@@ -18,7 +18,7 @@ use crate::api::command::{Call, Service, VendorCommand};
 use crate::api::envelope;
 use crate::callback::events::{AFTER_RECALL_MSG, AfterRecallMsg, MsgSeqItem};
 use crate::domain::group::{Group, GroupType};
-use crate::domain::message::{Status, thousands};
+use crate::domain::message::Status;
 use crate::domain::wire::{self, Int};
 use crate::error::VendorError;
 
@@ -89,10 +89,10 @@ impl VendorCommand for GroupMsgRecall {
         if let Some(r) = &reason
             && r.len() > rules.recall_reason_max_bytes
         {
-            return Err(VendorError::InvalidParameter(format!(
-                "Reason is {} bytes; at most {} bytes (UTF-8, so a CJK character counts 3)",
-                thousands(r.len()),
-                rules.recall_reason_max_bytes
+            return Err(VendorError::InvalidParameter(crate::diagnose::too_long(
+                "Reason",
+                r,
+                rules.recall_reason_max_bytes,
             )));
         }
         no_topic(request.TopicId.as_deref())?;

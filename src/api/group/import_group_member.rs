@@ -109,6 +109,13 @@ fn check_items(
         return Err(VendorError::TooManyMembers {
             count: list.len(),
             max,
+            note: crate::diagnose::today_note(
+                call.rules().name,
+                "items",
+                max,
+                crate::rules::today::IMPORT_GROUP_MEMBER_BATCH,
+                list.len(),
+            ),
         });
     }
     list.iter().enumerate().map(check_item).collect()

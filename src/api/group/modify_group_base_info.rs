@@ -122,10 +122,7 @@ fn invalid(msg: String) -> VendorError {
 /// `value` when it holds at most `max` bytes.
 fn at_most(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, VendorError> {
     match value {
-        Some(v) if v.len() > max => Err(invalid(format!(
-            "{field} is {} bytes; at most {max} bytes are allowed (lengths count UTF-8 bytes)",
-            v.len()
-        ))),
+        Some(v) if v.len() > max => Err(invalid(crate::diagnose::too_long(field, &v, max))),
         v => Ok(v),
     }
 }

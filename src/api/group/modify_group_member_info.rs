@@ -135,10 +135,7 @@ fn parse(account: String, r: Request, rules: &RulesProfile) -> Result<Change, Ve
     if let Some(card) = &r.NameCard
         && card.len() > max
     {
-        return Err(invalid(format!(
-            "NameCard is {} bytes; at most {max} bytes are allowed (lengths count UTF-8 bytes)",
-            card.len()
-        )));
+        return Err(invalid(crate::diagnose::too_long("NameCard", card, max)));
     }
     let custom = match r.AppMemberDefinedData {
         Some(items) => custom_data::parse(

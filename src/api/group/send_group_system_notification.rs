@@ -87,9 +87,11 @@ fn check_content(content: &str, max: usize) -> Result<(), VendorError> {
     }
     if max != 0 && content.len() > max {
         return Err(VendorError::MessageTooLarge(format!(
-            "Content is {} bytes; at most {} bytes (UTF-8 bytes, the message size limit msg_max_bytes)",
+            "Content is {} bytes ({} characters); at most {} bytes (UTF-8 bytes, the message size limit msg_max_bytes){}",
             thousands(content.len()),
-            thousands(max)
+            thousands(content.chars().count()),
+            thousands(max),
+            crate::diagnose::bytes_note(content, max)
         )));
     }
     Ok(())
@@ -123,7 +125,11 @@ mod tests {
         assert!(check_content(&format!("{cjk}ab"), 8000).is_ok());
         let e = check_content(&format!("{cjk}abc"), 8000).expect_err("over");
         assert_eq!(e.code(), 80002);
-        assert!(e.to_string().contains("8,001 bytes; at most 8,000"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("8,001 bytes (2,669 characters); at most 8,000"),
+            "{e}"
+        );
         assert!(
             check_content(&"x".repeat(100_000), 0).is_ok(),
             "0 = no limit"
