@@ -42,6 +42,9 @@ pub struct RulesProfile {
     pub group_id_max_bytes: usize,
     /// A custom `GroupId` must not start with this (it marks assigned IDs).
     pub assigned_id_prefix: &'static str,
+    /// Whether a custom `GroupId` may hold only printable ASCII (0x20–0x7e; spec §40.2 #3);
+    /// otherwise only control characters are refused.
+    pub group_id_printable_ascii: bool,
     /// Most bytes in a custom-data `Key`.
     pub custom_key_max_bytes: usize,
     /// Most bytes in a group custom-data `Value`.
@@ -179,6 +182,7 @@ const DEFAULT_TABLE: RulesProfile = RulesProfile {
     face_url_max_bytes: 100,
     group_id_max_bytes: 49,
     assigned_id_prefix: "@TGS#",
+    group_id_printable_ascii: false,
     custom_key_max_bytes: 16,
     group_value_max_bytes: 512,
     member_value_max_bytes: 64,
@@ -310,6 +314,7 @@ const CURRENT_BASE: RulesProfile = RulesProfile {
     create_group_per_second: 200,
     member_list_max: 100,
     group_id_max_bytes: 48,
+    group_id_printable_ascii: true,
     bchatroom_max: 0,
     add_group_member_batch: 20,
     delete_group_member_batch: 100,

@@ -131,6 +131,14 @@ fn check_group_id(id: Option<String>, rules: &RulesProfile) -> Result<Option<Str
             super::group_id::today_note(rules, id.len())
         )));
     }
+    if rules.group_id_printable_ascii
+        && let Some((at, c)) = id.char_indices().find(|(_, c)| !(' '..='~').contains(c))
+    {
+        return Err(invalid(format!(
+            "GroupId holds {c:?} at byte {at}; under the {} rules profile a custom GroupId is printable ASCII only (0x20 to 0x7e)",
+            rules.name
+        )));
+    }
     if id.chars().any(char::is_control) {
         return Err(invalid(
             "GroupId must not contain control (non-printable) characters",

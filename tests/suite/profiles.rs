@@ -188,3 +188,21 @@ async fn todays_group_list_takes_one_call_a_second_then_10006() {
         assert_eq!(code(&v), 0, "{v}");
     }
 }
+
+#[tokio::test]
+async fn todays_custom_group_ids_are_printable_ascii_of_at_most_48_bytes() {
+    let emu = two_apps().await;
+    let make = |id: String| json!({"Type": "Public", "GroupId": id, "Name": "g"});
+    for (id, old, today) in [
+        ("a".repeat(48), 0, 0),
+        ("b".repeat(49), 0, 10004),
+        ("群组".to_string(), 0, 10004),
+        ("tab\tid".to_string(), 10004, 10004),
+        ("~ok id!".to_string(), 0, 0),
+    ] {
+        let v = create(&emu, OLD, make(id.clone())).await;
+        assert_eq!(code(&v), old, "default {id:?}: {v}");
+        let v = create(&emu, TODAY, make(id.clone())).await;
+        assert_eq!(code(&v), today, "current {id:?}: {v}");
+    }
+}
