@@ -177,6 +177,19 @@ impl AppState {
         }
     }
 
+    /// Runs `f` on the stored account `id`, if there is one. `f` must be short: it runs under
+    /// a shard lock.
+    pub fn with_account<R>(&self, id: &str, f: impl FnOnce(&Account) -> R) -> Option<R> {
+        self.accounts.get(id).map(|a| f(&a))
+    }
+
+    /// Every stored account's UserID, sorted (the state document's order).
+    pub fn account_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.accounts.iter().map(|e| e.key().clone()).collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// The imported account `id` (admins are not stored accounts).
     pub fn account(&self, id: &str) -> Option<Account> {
         self.accounts.get(id).map(|a| a.clone())
@@ -475,6 +488,15 @@ impl AppState {
             ids: matching.into_iter().map(|(_, id)| id).collect(),
             next,
         }
+    }
+
+    /// Every group's ID, in creation order (the state document's order). Each shard is read
+    /// under its own lock in turn; the groups themselves are not copied.
+    pub fn group_ids(&self) -> Vec<String> {
+        let mut all: Vec<(u64, String)> =
+            self.groups.iter().map(|g| (g.seq, g.id.clone())).collect();
+        all.sort_unstable_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, id)| id).collect()
     }
 
     /// Every group, in creation order (for export).
