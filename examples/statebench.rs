@@ -197,6 +197,15 @@ fn timeline(lines: &[serde_json::Value]) -> String {
         .join("\n")
 }
 
+/// `/proc/loadavg`'s first three fields: the machine is shared, and timings follow its load.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -221,6 +230,7 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_file(&state);
+    println!("load average at start: {}", load_average());
 
     let (mut emu, addr, _) = start(&a, &state, &log).await;
     let idle_kib = status_kib(emu.id(), "VmRSS");
@@ -269,6 +279,7 @@ async fn main() {
     );
     let _ = again.kill();
     let _ = again.wait();
+    println!("load average at the end: {}", load_average());
     if !a.keep {
         let _ = std::fs::remove_dir_all(&a.dir);
     }

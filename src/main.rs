@@ -92,6 +92,12 @@ async fn run(config: Config) -> ExitCode {
     };
     let apps = settings.apps.configured_ids();
     let state = tim_emulator::Emulator::new(settings);
+    if let Some(path) = &config.state_file
+        && let Err(e) = persist::prepare(path)
+    {
+        eprintln!("tim-emulator: {e}");
+        return ExitCode::from(2);
+    }
     if let Err(e) = load_state(&config, &state) {
         eprintln!("tim-emulator: {e}; not starting, so the file is left as it is");
         return ExitCode::from(2);
@@ -186,7 +192,6 @@ fn load_state(config: &Config, state: &Shared) -> Result<(), String> {
     let Some(path) = &config.state_file else {
         return Ok(());
     };
-    persist::prepare(path)?;
     let loaded = persist::load(path, state)?;
     tracing::info!(path = %path.display(), loaded, "state file");
     Ok(())

@@ -161,24 +161,24 @@ fn unwritable(path: &Path, e: &io::Error) -> String {
     let uid = effective_uid();
     let (problem, fix) = match e.kind() {
         io::ErrorKind::NotFound => (
-            "does not exist".to_string(),
-            format!("create it (mkdir -p {dir}; for a Docker bind mount, on the host)"),
+            "it does not exist",
+            format!("create it: mkdir -p {dir} (for a Docker bind mount, on the host)"),
         ),
         io::ErrorKind::NotADirectory => (
-            "is not a directory".to_string(),
+            "it is not a directory",
             "point --state-file into a directory".to_string(),
         ),
         _ => (
-            format!("is not writable by user id {uid}"),
+            "it is not writable",
             format!(
-                "give the directory to that user (chown {uid} {dir}; for a Docker bind mount, \
-                 on the host) or point --state-file elsewhere"
+                "make it writable by that user: chown {uid} {dir} (for a Docker bind mount, on \
+                 the host), or point --state-file elsewhere"
             ),
         ),
     };
     format!(
-        "state file {}: its directory {dir} {problem} ({e}); the emulator runs as user id {uid} \
-         and saves by creating a file next to the state file. Fix: {fix}",
+        "state file {}: saves create a file in its directory {dir}, but {problem} ({e}); the \
+         emulator runs as user id {uid}. Fix: {fix}",
         path.display()
     )
 }

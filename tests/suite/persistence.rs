@@ -361,34 +361,53 @@ async fn a_state_file_in_a_missing_directory_or_under_a_regular_file_stops_start
     let uid = effective_uid();
     assert!(log.contains(&missing.display().to_string()), "{log}");
     assert!(log.contains(&format!("user id {uid}")), "{log}");
-    assert!(log.contains("mkdir -p"), "{log}");
+    assert!(
+        log.contains("it does not exist") && log.contains("mkdir -p"),
+        "{log}"
+    );
 
     let file = dir.join("a-file");
     std::fs::write(&file, "not a directory").expect("write");
     let (status, log) = refused_start(&file.join("state.json"));
     assert_eq!(status.code(), Some(2), "{log}");
     assert!(log.contains(&file.display().to_string()), "{log}");
-    assert!(log.contains("is not a directory"), "{log}");
+    assert!(log.contains("it is not a directory"), "{log}");
     assert!(log.contains(&format!("user id {uid}")), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Issue 11 C: a read-only directory stops startup and the message says `chown <uid> <dir>`.
-/// Skipped as root, whom permissions do not stop.
+/// Issue 11 C: a directory the emulator's user may not write to stops startup and the message
+/// says `chown <uid> <dir>`. Root ignores permissions, so as root the binary runs as user 65534
+/// (through `setpriv`) against a root-owned directory; without setpriv the test is skipped.
 #[cfg(unix)]
 #[tokio::test]
 async fn a_read_only_state_directory_stops_startup_with_the_chown_fix() {
     use std::os::unix::fs::PermissionsExt;
-    let uid = effective_uid();
-    if uid == 0 {
-        eprintln!("skipped: running as root, a read-only mode does not stop writes");
-        return;
-    }
     let dir = temp_dir("readonly");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    let (status, log) = refused_start(&dir.join("state.json"));
-    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+    let state = dir.join("state.json");
+    let (status, log, uid) = if effective_uid() == 0 {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let run = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .args(["--listen", "127.0.0.1:0", "--state-file"])
+            .arg(&state)
+            .env_remove("RUST_LOG")
+            .output();
+        let Ok(out) = run else {
+            eprintln!("skipped: running as root without setpriv");
+            return;
+        };
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status, log, 65534)
+    } else {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        let (status, log) = refused_start(&state);
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+        (status, log, effective_uid())
+    };
     assert_eq!(status.code(), Some(2), "{log}");
+    assert!(log.contains("it is not writable"), "{log}");
+    assert!(log.contains(&format!("user id {uid}")), "{log}");
     assert!(
         log.contains(&format!("chown {uid} {}", dir.display())),
         "{log}"
