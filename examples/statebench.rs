@@ -148,17 +148,41 @@ async fn start(a: &Args, state: &Path, log: &Path) -> (Child, SocketAddr, Durati
     panic!("the emulator never became healthy; see {}", log.display());
 }
 
-/// Sends SIGTERM and waits for the exit; returns the time it took.
-fn terminate(child: &mut Child) -> Duration {
+/// The state letter and the CPU time (user + system) of `pid` from `/proc/PID/stat`, assuming
+/// 100 clock ticks per second; `None` once the process is gone.
+fn proc_stat(pid: u32) -> Option<(char, Duration)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let state = rest.first()?.chars().next()?;
+    let ticks: u64 = rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?;
+    Some((state, Duration::from_millis(ticks * 10)))
+}
+
+/// Sends SIGTERM and waits for the exit; returns the wall time it took and the CPU time the
+/// process used meanwhile (read from its zombie before it is reaped), so the figure can be
+/// told apart from the load of a shared machine.
+fn terminate(child: &mut Child) -> (Duration, Duration) {
+    let pid = child.id();
+    let before = proc_stat(pid).map_or(Duration::ZERO, |(_, cpu)| cpu);
     let started = Instant::now();
     let sent = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &pid.to_string()])
         .status()
         .expect("kill runs");
     assert!(sent.success());
+    let mut cpu = before;
+    while let Some((state, used)) = proc_stat(pid) {
+        cpu = used;
+        if state == 'Z' {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let took = started.elapsed();
     let status = child.wait().expect("exits");
     assert!(status.success(), "the emulator exited with {status}");
-    started.elapsed()
+    (took, cpu.saturating_sub(before))
 }
 
 /// The log's JSON lines.
@@ -257,15 +281,17 @@ async fn main() {
         mib(after)
     );
 
-    let exit_took = terminate(&mut emu);
+    let (exit_took, exit_cpu) = terminate(&mut emu);
     let lines = log_lines(&log);
     let (bytes, ms) = saved_line(&lines);
     println!(
-        "save at SIGTERM: {:.2} s, {:.1} MiB file ({:.2}x the document); SIGTERM to exit {:.2} s",
+        "save at SIGTERM: {:.2} s, {:.1} MiB file ({:.2}x the document); SIGTERM to exit {:.2} s, \
+         of which {:.2} s of CPU",
         ms as f64 / 1000.0,
         mib(bytes),
         bytes as f64 / doc_bytes as f64,
-        exit_took.as_secs_f64()
+        exit_took.as_secs_f64(),
+        exit_cpu.as_secs_f64()
     );
     println!("{}", timeline(&lines));
 

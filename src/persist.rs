@@ -7,17 +7,20 @@
 //! exists but cannot be read, parsed or imported stops startup too: starting empty and then
 //! saving over the file would destroy the user's state.
 //!
-//! Saves stream the state from the store into a buffered writer of a temporary file in the same
-//! directory, which is fsynced, renamed over the target, and the directory fsynced: a crash
-//! leaves either the old file or the new one, never half of one. A periodic save that fails is
+//! Saves stream the state from the store into a temporary file in the same directory, written
+//! by a thread of its own while the state is serialized (`pipeline`), which is fsynced,
+//! renamed over the target, and the directory fsynced: a crash leaves either the old file or the
+//! new one, never half of one. A periodic save that fails is
 //! reported by `GET /_emulator/health` ([`SaveHealth`]).
 
 use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter};
+use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+mod pipeline;
 
 use crate::emulator::{Emulator, Shared};
 use crate::snapshot::write_document;
@@ -60,12 +63,12 @@ pub fn save(path: &Path, emu: &Emulator) -> io::Result<Saved> {
 }
 
 /// Replaces `path` with what `write` writes, and returns its size: a temporary file in the same
-/// directory (named `.{file name}.tmp-{pid}-{n}`) is written through a 1 MiB buffer, fsynced,
-/// renamed over `path`, and the directory is fsynced. On failure the temporary file is removed
-/// and `path` is left as it was.
+/// directory (named `.{file name}.tmp-{pid}-{n}`) is written through a [`pipeline::Pipeline`]
+/// (a writer thread that overlaps the disk with `write`), fsynced, renamed over `path`, and the
+/// directory is fsynced. On failure the temporary file is removed and `path` is left as it was.
 pub fn write_atomically(
     path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<u64> {
     let dir = dir_of(path);
     let tmp = dir.join(temp_name(path));
@@ -100,11 +103,11 @@ fn temp_name(path: &Path) -> String {
 
 fn write_synced(
     tmp: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<u64> {
-    let mut w = BufWriter::with_capacity(1 << 20, File::create_new(tmp)?);
-    write(&mut w)?;
-    let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+    let mut out = pipeline::Pipeline::new(File::create_new(tmp)?)?;
+    write(&mut out)?;
+    let file = out.finish()?;
     file.sync_all()?;
     Ok(file.metadata()?.len())
 }
@@ -271,8 +274,6 @@ pub fn spawn_periodic(path: PathBuf, emu: Shared, every: Duration) -> tokio::tas
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
 
     fn temp_dir(tag: &str) -> PathBuf {
@@ -292,6 +293,21 @@ mod tests {
         assert_eq!(fs::read_to_string(&p).expect("read"), "new");
         let names: Vec<_> = fs::read_dir(&d).expect("list").collect();
         assert_eq!(names.len(), 1);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_file_as_it_was_and_no_temporary() {
+        let d = temp_dir("failed");
+        let p = d.join("state.json");
+        fs::write(&p, "old").expect("seed");
+        let failed = write_atomically(&p, |w| {
+            w.write_all(&[b'x'; 3 << 20])?;
+            Err(io::Error::other("serializing failed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read_to_string(&p).expect("read"), "old");
+        assert_eq!(fs::read_dir(&d).expect("list").count(), 1);
         let _ = fs::remove_dir_all(&d);
     }
 

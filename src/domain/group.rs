@@ -6,8 +6,8 @@
 //! version has a default, so older files still load; `null` reads as the default wherever older
 //! documents allowed it. Defaults follow spec §10.6: `InfoSeq` 1, `NextMsgSeq` 1, `MsgFlag`
 //! `AcceptAndNotify`, times 0; a `CreateTime`, `LastInfoTime` or `JoinTime` of 0 is filled in when
-//! the document is imported (see `snapshot`). A member's optional fields are written only when
-//! they differ from their defaults.
+//! the document is imported (see `snapshot`). A member's fields other than `Member_Account` and
+//! `JoinTime` are written only when they differ from their defaults (`Role` `Member`, ...).
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -107,7 +107,12 @@ pub struct Member {
     #[serde(rename = "Member_Account")]
     account: String,
     /// `Owner`, `Admin` or `Member`.
-    #[serde(rename = "Role", default, deserialize_with = "null_default")]
+    #[serde(
+        rename = "Role",
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "is_default"
+    )]
     pub role: Role,
     /// When the member joined (unix seconds); 0 in a document means the group's CreateTime.
     #[serde(rename = "JoinTime", default, deserialize_with = "null_default")]
@@ -139,7 +144,7 @@ pub struct Member {
 
 /// Whether a member field holds its default, which the state document leaves out: members
 /// outnumber everything else in a large state, and a member that only joined is then
-/// `{"Member_Account":…,"Role":…,"JoinTime":…}`, a third of its full form (issue 11 C).
+/// `{"Member_Account":…,"JoinTime":…}`, a third of its full form (issue 11 C).
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
     *value == T::default()
 }

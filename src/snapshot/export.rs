@@ -21,7 +21,7 @@ use crate::store::AppState;
 
 /// Writes `emu`'s whole state as one compact JSON document (apps by sdkappid, accounts by
 /// UserID, groups in creation order), then a newline.
-pub fn write_document<W: Write>(emu: &Emulator, out: &mut W) -> io::Result<()> {
+pub fn write_document<W: Write + ?Sized>(emu: &Emulator, out: &mut W) -> io::Result<()> {
     write!(out, "{{\"version\":{VERSION},\"apps\":[")?;
     let mut scratch = Vec::with_capacity(4096);
     for (i, app) in emu.store.all_apps().iter().enumerate() {
@@ -33,7 +33,11 @@ pub fn write_document<W: Write>(emu: &Emulator, out: &mut W) -> io::Result<()> {
     out.write_all(b"]}\n")
 }
 
-fn write_app<W: Write>(app: &AppState, out: &mut W, scratch: &mut Vec<u8>) -> io::Result<()> {
+fn write_app<W: Write + ?Sized>(
+    app: &AppState,
+    out: &mut W,
+    scratch: &mut Vec<u8>,
+) -> io::Result<()> {
     write!(
         out,
         "{{\"sdkappid\":{},\"next_assigned_id\":{},\"accounts\":[",
@@ -63,7 +67,7 @@ fn write_app<W: Write>(app: &AppState, out: &mut W, scratch: &mut Vec<u8>) -> io
     out.write_all(b"]}")
 }
 
-fn separate<W: Write>(out: &mut W, first: &mut bool) -> io::Result<()> {
+fn separate<W: Write + ?Sized>(out: &mut W, first: &mut bool) -> io::Result<()> {
     if !std::mem::take(first) {
         out.write_all(b",")?;
     }
