@@ -63,7 +63,7 @@ pub fn save(path: &Path, emu: &Emulator) -> io::Result<Saved> {
 }
 
 /// Replaces `path` with what `write` writes, and returns its size: a temporary file in the same
-/// directory (named `.{file name}.tmp-{pid}-{n}`) is written through a [`pipeline::Pipeline`]
+/// directory (named `.{file name}.tmp-{pid}-{n}`) is written through a pipeline
 /// (a writer thread that overlaps the disk with `write`), fsynced, renamed over `path`, and the
 /// directory is fsynced. On failure the temporary file is removed and `path` is left as it was.
 pub fn write_atomically(
