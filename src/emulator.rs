@@ -139,6 +139,8 @@ pub struct Emulator {
     pub journal: Journal,
     /// The fault-injection rules.
     pub faults: Faults,
+    /// The outcome of the periodic state-file saves, for the health endpoint.
+    pub saves: crate::persist::SaveHealth,
     started: Instant,
 }
 
@@ -168,6 +170,7 @@ impl Emulator {
             clock: settings.clock,
             journal: Journal::new(settings.journal_size),
             faults: Faults::default(),
+            saves: crate::persist::SaveHealth::default(),
             started: Instant::now(),
         })
     }

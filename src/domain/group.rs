@@ -6,7 +6,8 @@
 //! version has a default, so older files still load; `null` reads as the default wherever older
 //! documents allowed it. Defaults follow spec §10.6: `InfoSeq` 1, `NextMsgSeq` 1, `MsgFlag`
 //! `AcceptAndNotify`, times 0; a `CreateTime`, `LastInfoTime` or `JoinTime` of 0 is filled in when
-//! the document is imported (see `snapshot`).
+//! the document is imported (see `snapshot`). A member's fields other than `Member_Account` and
+//! `JoinTime` are written only when they differ from their defaults (`Role` `Member`, ...).
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -108,26 +109,46 @@ pub struct Member {
     #[serde(rename = "Member_Account")]
     account: String,
     /// `Owner`, `Admin` or `Member`.
-    #[serde(rename = "Role", default, deserialize_with = "null_default")]
+    #[serde(
+        rename = "Role",
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "is_default"
+    )]
     pub role: Role,
     /// When the member joined (unix seconds); 0 in a document means the group's CreateTime.
     #[serde(rename = "JoinTime", default, deserialize_with = "null_default")]
     pub join_time: u64,
     /// The member's group card (`NameCard`), "" when unset.
-    #[serde(rename = "NameCard", default)]
+    #[serde(rename = "NameCard", default, skip_serializing_if = "String::is_empty")]
     pub name_card: String,
     /// The member's message option.
-    #[serde(rename = "MsgFlag", default)]
+    #[serde(rename = "MsgFlag", default, skip_serializing_if = "is_default")]
     pub msg_flag: MsgFlag,
     /// The member's read position (`MsgSeq`).
-    #[serde(rename = "MsgSeq", default)]
+    #[serde(rename = "MsgSeq", default, skip_serializing_if = "is_default")]
     pub msg_seq: u64,
     /// When the member last sent a message (unix seconds, 0 never).
-    #[serde(rename = "LastSendMsgTime", default)]
+    #[serde(
+        rename = "LastSendMsgTime",
+        default,
+        skip_serializing_if = "is_default"
+    )]
     pub last_send_msg_time: u64,
     /// The member's custom data.
-    #[serde(rename = "AppMemberDefinedData", default)]
+    #[serde(
+        rename = "AppMemberDefinedData",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub custom: Vec<CustomEntry>,
+}
+
+/// Whether a member field holds its default, which the state document leaves out: members
+/// outnumber everything else in a large state, and a member that only joined is then
+/// `{"Member_Account":…,"JoinTime":…}`, a third of its full form (issue 11 C).
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 impl Member {

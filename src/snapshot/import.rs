@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::document::{AppDoc, StateDocument, VERSION};
+use super::document::{AccountDoc, AppDoc, StateDocument, VERSION};
 use crate::domain::account::{Account, check_profile_value, check_user_id};
 use crate::domain::custom_data::CustomEntry;
 use crate::domain::group::{Group, GroupType, Role};
@@ -20,6 +20,13 @@ use crate::store::AppState;
 #[error("{0}")]
 pub struct ImportError(pub String);
 
+impl ImportError {
+    /// The same error, said to be at `place` (`groups[2]`).
+    pub(super) fn at(self, place: impl std::fmt::Display) -> Self {
+        Self(format!("{place}: {}", self.0))
+    }
+}
+
 fn err<T>(msg: String) -> Result<T, ImportError> {
     Err(ImportError(msg))
 }
@@ -30,64 +37,94 @@ pub(super) fn build(
     emu: &Emulator,
     now: u64,
 ) -> Result<Vec<Arc<AppState>>, ImportError> {
-    if doc.version != VERSION {
-        return err(format!(
-            "version {} is not supported; this emulator reads version {VERSION}",
-            doc.version
-        ));
-    }
+    check_version(doc.version)?;
     let mut seen = HashSet::new();
     let mut apps = Vec::with_capacity(doc.apps.len());
     for (i, app) in doc.apps.into_iter().enumerate() {
-        if !seen.insert(app.sdkappid) {
-            return err(format!(
-                "apps[{i}]: sdkappid {} is listed twice",
-                app.sdkappid
-            ));
-        }
-        apps.push(build_app(app, emu, now).map_err(|e| ImportError(format!("apps[{i}]: {e}")))?);
+        apps.push(build_app(app, emu, now, &mut seen).map_err(|e| e.at(format!("apps[{i}]")))?);
     }
     Ok(apps)
 }
 
-fn build_app(doc: AppDoc, emu: &Emulator, now: u64) -> Result<Arc<AppState>, ImportError> {
-    if doc.sdkappid == 0 {
-        return err("sdkappid must be a positive integer".into());
-    }
-    let policy = emu
-        .apps
-        .policy(doc.sdkappid)
-        .map_err(|e| ImportError(e.to_string()))?;
-    let app = emu.store.restored_app(doc.sdkappid, policy);
-    let mut seen = HashSet::new();
+fn build_app(
+    doc: AppDoc,
+    emu: &Emulator,
+    now: u64,
+    seen: &mut HashSet<u64>,
+) -> Result<Arc<AppState>, ImportError> {
+    let app = new_app(doc.sdkappid, emu, seen)?;
     for (i, a) in doc.accounts.into_iter().enumerate() {
-        check_user_id(&a.UserID, "UserID", emu.rules)
-            .and_then(|()| check_profile_value(&a.Nick, "Nick", emu.rules))
-            .and_then(|()| check_profile_value(&a.FaceUrl, "FaceUrl", emu.rules))
-            .map_err(|e| ImportError(format!("accounts[{i}]: {e}")))?;
-        if !seen.insert(a.UserID.clone()) {
-            return err(format!(
-                "accounts[{i}]: UserID {:?} is listed twice",
-                a.UserID
-            ));
-        }
-        let account = Account {
-            nick: a.Nick,
-            face_url: a.FaceUrl,
-            kicked_at: a.kicked_at,
-        };
-        app.import(&a.UserID, account)
-            .map_err(|e| ImportError(format!("accounts[{i}]: {e}")))?;
+        add_account(&app, a, emu).map_err(|e| e.at(format!("accounts[{i}]")))?;
     }
     for (i, g) in doc.groups.into_iter().enumerate() {
-        let group =
-            check_group(g, emu, now).map_err(|e| ImportError(format!("groups[{i}]: {e}")))?;
-        let id = group.id.clone();
-        app.restore_group(group)
-            .map_err(|_| ImportError(format!("groups[{i}]: GroupId {id:?} is listed twice")))?;
+        add_group(&app, g, emu, now).map_err(|e| e.at(format!("groups[{i}]")))?;
     }
     app.restore_assigned_id_counter(doc.next_assigned_id);
     Ok(Arc::new(app))
+}
+
+/// The document's `version`, if it is the one this emulator reads.
+pub(super) fn check_version(version: u32) -> Result<(), ImportError> {
+    if version == VERSION {
+        return Ok(());
+    }
+    err(format!(
+        "version {version} is not supported; this emulator reads version {VERSION}"
+    ))
+}
+
+/// A fresh, empty app for `sdkappid`, which must be allowed and not already in `seen`.
+pub(super) fn new_app(
+    sdkappid: u64,
+    emu: &Emulator,
+    seen: &mut HashSet<u64>,
+) -> Result<AppState, ImportError> {
+    if sdkappid == 0 {
+        return err("sdkappid must be a positive integer".into());
+    }
+    if !seen.insert(sdkappid) {
+        return err(format!("sdkappid {sdkappid} is listed twice"));
+    }
+    let policy = emu
+        .apps
+        .policy(sdkappid)
+        .map_err(|e| ImportError(e.to_string()))?;
+    Ok(emu.store.restored_app(sdkappid, policy))
+}
+
+/// Checks one account of the document and stores it in `app`.
+pub(super) fn add_account(
+    app: &AppState,
+    a: AccountDoc,
+    emu: &Emulator,
+) -> Result<(), ImportError> {
+    check_user_id(&a.UserID, "UserID", emu.rules)
+        .and_then(|()| check_profile_value(&a.Nick, "Nick", emu.rules))
+        .and_then(|()| check_profile_value(&a.FaceUrl, "FaceUrl", emu.rules))
+        .map_err(|e| ImportError(e.to_string()))?;
+    if app.with_account(&a.UserID, |_| ()).is_some() {
+        return err(format!("UserID {:?} is listed twice", a.UserID));
+    }
+    let account = Account {
+        nick: a.Nick,
+        face_url: a.FaceUrl,
+        kicked_at: a.kicked_at,
+    };
+    app.import(&a.UserID, account)
+        .map_err(|e| ImportError(e.to_string()))
+}
+
+/// Checks one group of the document, fills in its absent times and stores it in `app`.
+pub(super) fn add_group(
+    app: &AppState,
+    g: Group,
+    emu: &Emulator,
+    now: u64,
+) -> Result<(), ImportError> {
+    let group = check_group(g, emu, now)?;
+    let id = group.id.clone();
+    app.restore_group(group)
+        .map_err(|_| ImportError(format!("GroupId {id:?} is listed twice")))
 }
 
 fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportError> {

@@ -8,17 +8,24 @@
 //! JSON strings, so any byte sequence a request could store (`"\u0000"` included) survives.
 
 mod document;
+mod export;
 mod import;
+mod stream;
 
 pub use document::{AccountDoc, AppDoc, StateDocument, VERSION};
+pub use export::write_document;
 pub use import::ImportError;
+
+use std::io::Read;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::domain::json::type_name;
 use crate::emulator::Emulator;
 use crate::store::AppState;
 
 impl Emulator {
-    /// The whole state as a document, apps by sdkappid, groups in creation order.
+    /// The whole state as a document in memory, apps by sdkappid, groups in creation order.
+    /// Saves and `GET /_emulator/state` stream it instead ([`write_document`]).
     pub fn export_state(&self) -> StateDocument {
         StateDocument {
             version: VERSION,
@@ -33,16 +40,47 @@ impl Emulator {
 
     /// Replaces the whole state with `doc`, or changes nothing and says what is wrong: the
     /// document is validated and built into fresh apps before the store is touched.
-    pub fn import_state(&self, doc: StateDocument) -> Result<(), ImportError> {
-        // One import at a time: two at once could interleave their apps (issue 11 C).
-        static IMPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _one_at_a_time = IMPORTING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pub fn import_state(&self, doc: StateDocument) -> Result<Imported, ImportError> {
+        let _one_at_a_time = one_import_at_a_time();
         let apps = import::build(doc, self, self.clock.now_secs())?;
-        self.store.replace_all(apps);
-        Ok(())
+        Ok(self.replace_state(apps))
     }
+
+    /// Replaces the whole state with the JSON document `reader` yields, or changes nothing and
+    /// says what is wrong (naming the place: `apps[0].groups[2]: ...`). The document is parsed
+    /// and built into fresh apps as it is read, so neither its text nor a list of its groups
+    /// is held whole; the store is touched only once all of it is valid. Blocking: call it
+    /// from a blocking thread.
+    pub fn import_from_reader(&self, reader: impl Read) -> Result<Imported, ImportError> {
+        let _one_at_a_time = one_import_at_a_time();
+        let apps = stream::read(reader, self, self.clock.now_secs())?;
+        Ok(self.replace_state(apps))
+    }
+
+    fn replace_state(&self, apps: Vec<Arc<AppState>>) -> Imported {
+        let imported = Imported {
+            apps: apps.len(),
+            groups: apps.iter().map(|a| a.group_count()).sum(),
+        };
+        self.store.replace_all(apps);
+        imported
+    }
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    /// Apps in the document.
+    pub apps: usize,
+    /// Groups in the document, over all apps.
+    pub groups: usize,
+}
+
+/// One import at a time: two at once could interleave their apps (issue 11 C), and each holds
+/// a whole new state in memory while it is built.
+fn one_import_at_a_time() -> MutexGuard<'static, ()> {
+    static IMPORTING: Mutex<()> = Mutex::new(());
+    IMPORTING.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Parses a state document from JSON text, straight from the bytes (no intermediate JSON tree,

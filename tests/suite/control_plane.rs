@@ -737,3 +737,37 @@ async fn concurrent_imports_leave_one_whole_document() {
         );
     }
 }
+
+/// Issue 11 C: the state import reads the body as it arrives, so a client that stops sending
+/// is refused once no part came for --body-timeout-ms (it cannot hold the one-at-a-time import
+/// forever), and a declared length over 256 MiB is refused before any of it is read.
+#[tokio::test]
+async fn a_state_import_whose_body_stalls_or_is_too_large_is_refused_and_changes_nothing() {
+    let mut settings = Settings::zero_config();
+    settings.body_timeout = std::time::Duration::from_millis(300);
+    let emu = Emu::start_with(settings).await;
+    seeded_group(&emu).await;
+    let before = export(&emu).await;
+    let cases = [
+        (
+            "Content-Length: 1000",
+            "no part of the body arrived for 300 ms",
+        ),
+        ("Content-Length: 300000000", "larger than 268435456 bytes"),
+    ];
+    for (length, want) in cases {
+        let request = format!(
+            "PUT /_emulator/state HTTP/1.1\r\nHost: 127.0.0.1\r\n{length}\r\n\r\n{{\"apps\": ["
+        );
+        let raw = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            emu.raw_http(request.as_bytes()),
+        )
+        .await
+        .expect("answered, not left waiting");
+        assert_eq!(raw.status, 400, "{length}");
+        let error = raw.json()["error"].as_str().unwrap_or_default().to_string();
+        assert!(error.contains(want), "{length}: {error}");
+        assert_eq!(export(&emu).await, before);
+    }
+}

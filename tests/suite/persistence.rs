@@ -1,6 +1,8 @@
 //! The real binary with `--state-file`: state survives SIGTERM and a restart, a corrupt file
 //! stops startup and is left untouched, fixtures load at startup, the healthcheck subcommand
-//! and JSON logs work.
+//! and JSON logs work; a directory the emulator cannot write to stops startup, a failing
+//! periodic save shows in health, leftovers of an interrupted save are removed, and a large
+//! saved state loads back the same.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -333,4 +335,239 @@ async fn the_open_file_soft_limit_is_raised_to_the_hard_limit() {
     let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
     assert_eq!(numbers.len(), 2, "{line}");
     assert_eq!(numbers[0], numbers[1], "soft raised to hard: {line}");
+}
+
+/// Starts the binary expecting it to refuse; returns its exit status and stderr.
+fn refused_start(state: &Path) -> (ExitStatus, String) {
+    let (mut child, _) = spawn(state, &[]);
+    let status = child.wait().expect("exits");
+    (status, stderr_of(&mut child))
+}
+
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Issue 11 C: a state file whose directory is missing, or is a regular file, stops startup
+/// with a message naming the directory, the user id and the fix, instead of failing the save
+/// at exit (these fail for root too, unlike a chmod).
+#[tokio::test]
+async fn a_state_file_in_a_missing_directory_or_under_a_regular_file_stops_startup() {
+    let dir = temp_dir("unwritable");
+    let missing = dir.join("missing");
+    let (status, log) = refused_start(&missing.join("state.json"));
+    assert_eq!(status.code(), Some(2), "{log}");
+    let uid = effective_uid();
+    assert!(log.contains(&missing.display().to_string()), "{log}");
+    assert!(log.contains(&format!("user id {uid}")), "{log}");
+    assert!(
+        log.contains("it does not exist") && log.contains("mkdir -p"),
+        "{log}"
+    );
+
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a directory").expect("write");
+    let (status, log) = refused_start(&file.join("state.json"));
+    assert_eq!(status.code(), Some(2), "{log}");
+    assert!(log.contains(&file.display().to_string()), "{log}");
+    assert!(log.contains("it is not a directory"), "{log}");
+    assert!(log.contains(&format!("user id {uid}")), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 11 C: a directory the emulator's user may not write to stops startup and the message
+/// says `chown <uid> <dir>`. Root ignores permissions, so as root the binary runs as user 65534
+/// (through `setpriv`) against a root-owned directory; without setpriv the test is skipped.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_read_only_state_directory_stops_startup_with_the_chown_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("readonly");
+    let state = dir.join("state.json");
+    let (status, log, uid) = if effective_uid() == 0 {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let run = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .args(["--listen", "127.0.0.1:0", "--state-file"])
+            .arg(&state)
+            .env_remove("RUST_LOG")
+            .output();
+        let Ok(out) = run else {
+            eprintln!("skipped: running as root without setpriv");
+            return;
+        };
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status, log, 65534)
+    } else {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        let (status, log) = refused_start(&state);
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+        (status, log, effective_uid())
+    };
+    assert_eq!(status.code(), Some(2), "{log}");
+    assert!(log.contains("it is not writable"), "{log}");
+    assert!(log.contains(&format!("user id {uid}")), "{log}");
+    assert!(
+        log.contains(&format!("chown {uid} {}", dir.display())),
+        "{log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn health(port: u16) -> Value {
+    reqwest::get(format!("http://127.0.0.1:{port}/_emulator/health"))
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("JSON")
+}
+
+/// Polls health until `status` is `want`; returns the last answer.
+async fn health_until(port: u16, want: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = health(port).await;
+        if last["status"] == want {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("health never became {want}: {last}");
+}
+
+/// Issue 11 C: a periodic save that fails (here the directory is replaced by a regular file)
+/// turns health `degraded` with the error and its time; a later successful save turns it back.
+#[tokio::test]
+async fn a_failing_periodic_save_shows_in_health_until_a_later_one_succeeds() {
+    let root = temp_dir("degraded");
+    let dir = root.join("data");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let state = dir.join("state.json");
+    let emu = start(&state, &["--save-interval", "1"]).await;
+    let ok = health(emu.port).await;
+    assert_eq!(ok["status"], "ok", "{ok}");
+    assert!(ok.get("save_failure").is_none(), "{ok}");
+
+    std::fs::remove_dir_all(&dir).expect("remove the directory");
+    std::fs::write(&dir, "now a file").expect("a file in its place");
+    let bad = health_until(emu.port, "degraded").await;
+    let failure = &bad["save_failure"];
+    assert_eq!(failure["path"], state.display().to_string(), "{bad}");
+    assert!(
+        failure["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{bad}"
+    );
+    assert!(
+        failure["failed_at_ms"].as_u64().is_some_and(|t| t > 0),
+        "{bad}"
+    );
+    for kept in [
+        "version",
+        "uptime_seconds",
+        "rules_profile",
+        "configured_apps",
+    ] {
+        assert!(bad.get(kept).is_some(), "{kept} is still there: {bad}");
+    }
+
+    std::fs::remove_file(&dir).expect("remove the file");
+    std::fs::create_dir_all(&dir).expect("the directory again");
+    let back = health_until(emu.port, "ok").await;
+    assert!(back.get("save_failure").is_none(), "{back}");
+    let (status, log) = terminate(emu);
+    assert!(status.success(), "{log}");
+    assert!(log.contains("periodic state save failed"), "{log}");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Issue 11 C: temporary files an interrupted save left next to the state file are removed at
+/// start (and logged); other files are left alone.
+#[tokio::test]
+async fn leftover_temporary_files_of_an_interrupted_save_are_removed_at_start() {
+    let dir = temp_dir("leftovers");
+    let state = dir.join("state.json");
+    let leftovers = [".state.json.tmp-4242-0", ".state.json.tmp-1-17"];
+    let others = [".other.json.tmp-4242-0", "state.json.bak", "notes.txt"];
+    for name in leftovers.iter().chain(&others) {
+        std::fs::write(dir.join(name), "{\"apps\": [").expect("seed");
+    }
+    let emu = start(&state, &[]).await;
+    for name in leftovers {
+        assert!(!dir.join(name).exists(), "{name} was removed");
+    }
+    for name in others {
+        assert!(dir.join(name).exists(), "{name} was left alone");
+    }
+    let (status, log) = terminate(emu);
+    assert!(status.success(), "{log}");
+    assert!(
+        log.contains("removed a temporary file left by an interrupted save")
+            && log.contains(".state.json.tmp-4242-0"),
+        "{log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn exported(port: u16) -> Value {
+    reqwest::get(format!("http://127.0.0.1:{port}/_emulator/state"))
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("a JSON document")
+}
+
+/// Issue 11 C: a file the emulator writes is one it accepts: a state of a few thousand groups
+/// (custom data with quotes, control characters and CJK text included) goes in through
+/// `PUT /_emulator/state`, is saved at SIGTERM, loads at the next start, and exports the same.
+#[tokio::test]
+async fn a_large_saved_state_loads_back_the_same() {
+    let dir = temp_dir("roundtrip");
+    let state = dir.join("state.json");
+    let accounts: Vec<Value> = (0..500)
+        .map(|i| json!({"UserID": format!("user-{i}"), "Nick": format!("名字 {i}")}))
+        .collect();
+    let groups: Vec<Value> = (0..3000)
+        .map(|g| {
+            let mut members =
+                vec![json!({"Member_Account": format!("user-{}", g % 500), "Role": "Owner"})];
+            members.extend((1..10).map(|k| {
+                json!({"Member_Account": format!("user-{}", (g + k * 37) % 500),
+                       "AppMemberDefinedData": [{"Key": "lv", "Value": "\"\u{0}\\\n"}]})
+            }));
+            json!({"GroupId": format!("群-{g}"), "Type": "Public", "Name": format!("group {g}"),
+                   "Owner_Account": format!("user-{}", g % 500), "MemberList": members,
+                   "AppDefinedData": [{"Key": "k", "Value": "a\u{1}b\"c"}]})
+        })
+        .collect();
+    let doc = json!({"version": 1, "apps": [{"sdkappid": 1400000000u64, "next_assigned_id": 7,
+                     "accounts": accounts, "groups": groups}]});
+    let emu = start(&state, &[]).await;
+    let put = reqwest::Client::new()
+        .put(format!("http://127.0.0.1:{}/_emulator/state", emu.port))
+        .body(doc.to_string())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(
+        put.status(),
+        200,
+        "{}",
+        put.text().await.unwrap_or_default()
+    );
+    let before = exported(emu.port).await;
+    assert_eq!(
+        before["apps"][0]["groups"].as_array().map(Vec::len),
+        Some(3000)
+    );
+    let (status, log) = terminate(emu);
+    assert!(status.success(), "{log}");
+
+    let again = start(&state, &[]).await;
+    assert_eq!(exported(again.port).await, before);
+    let (status, _) = terminate(again);
+    assert!(status.success());
+    let _ = std::fs::remove_dir_all(&dir);
 }

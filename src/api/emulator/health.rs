@@ -1,10 +1,16 @@
-//! `GET /_emulator/health`: liveness with version and uptime.
+//! `GET /_emulator/health`: liveness with version and uptime, and whether the periodic
+//! state-file saves work.
+//!
+//! Always 200 while the server answers (it is a liveness probe). `status` is `"ok"`, or
+//! `"degraded"` while the last `--save-interval` save failed; then `save_failure` says which
+//! file, the error and when (`failed_at_ms`, unix milliseconds), until a later save succeeds.
 
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 
 use crate::emulator::Shared;
+use crate::persist::SaveFailure;
 
 /// The health answer.
 #[derive(Serialize)]
@@ -22,6 +28,8 @@ pub struct Health {
     edition: Option<&'static str>,
     /// Each configured app's profile and edition (spec §40.1).
     app_profiles: Vec<AppProfile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    save_failure: Option<SaveFailure>,
 }
 
 /// One configured app's rules profile and edition.
@@ -35,8 +43,13 @@ pub struct AppProfile {
 /// Answers 200 as soon as the server accepts requests.
 pub async fn get(State(emu): State<Shared>) -> Json<Health> {
     let (stored_apps, max_apps) = emu.store.app_count();
+    let save_failure = emu.saves.failure();
     Json(Health {
-        status: "ok",
+        status: if save_failure.is_some() {
+            "degraded"
+        } else {
+            "ok"
+        },
         version: env!("CARGO_PKG_VERSION"),
         uptime_seconds: emu.uptime_seconds(),
         rules_profile: emu.apps.zero_config_rules().name,
@@ -57,5 +70,6 @@ pub async fn get(State(emu): State<Shared>) -> Json<Health> {
                 })
             })
             .collect(),
+        save_failure,
     })
 }
