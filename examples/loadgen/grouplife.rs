@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use crate::client::{self, Request};
 use crate::{Args, Q, Row, servers, timed};
 
-fn post(command: &str, body: serde_json::Value, expect: &'static str) -> Request {
+/// A group command at `command` with `body`, expected to answer with `expect` in it.
+pub(crate) fn post(command: &str, body: serde_json::Value, expect: &'static str) -> Request {
     client::post(
         &format!("/v4/group_open_http_svc/{command}?{Q}"),
         &body.to_string(),
@@ -31,12 +32,14 @@ fn add(group: &str, from: usize, n: usize, expect: &'static str) -> Request {
     )
 }
 
-async fn emulator(a: &Args) -> servers::Server {
+/// A fresh emulator for a phase row (`--no-limits`, any account imported, seed 1).
+pub(crate) async fn emulator(a: &Args) -> servers::Server {
     let args = ["--no-limits", "--auto-import-accounts", "--id-seed", "1"];
     servers::emulator(&a.bin, &args).await.0
 }
 
-async fn setup(emu: &servers::Server, req: &Request) {
+/// One setup call that must answer with its `expect`.
+pub(crate) async fn setup(emu: &servers::Server, req: &Request) {
     let answer = client::call_once(emu.addr, req).await.expect("setup call");
     assert!(answer.contains(req.expect), "setup failed: {answer}");
 }

@@ -11,25 +11,8 @@
 use std::time::Duration;
 
 use crate::client::{self, Request};
-use crate::{Args, Q, Row, servers, timed};
-
-fn post(command: &str, body: serde_json::Value, expect: &'static str) -> Request {
-    client::post(
-        &format!("/v4/group_open_http_svc/{command}?{Q}"),
-        &body.to_string(),
-        expect,
-    )
-}
-
-async fn emulator(a: &Args) -> servers::Server {
-    let args = ["--no-limits", "--auto-import-accounts", "--id-seed", "1"];
-    servers::emulator(&a.bin, &args).await.0
-}
-
-async fn setup(emu: &servers::Server, req: &Request) {
-    let answer = client::call_once(emu.addr, req).await.expect("setup call");
-    assert!(answer.contains(req.expect), "setup failed: {answer}");
-}
+use crate::grouplife::{emulator, post, setup};
+use crate::{Args, Row, servers, timed};
 
 /// A Public group `id` of `n` members (the owner and `n` − 1 more, added 500 at a time).
 async fn group_of(emu: &servers::Server, id: &str, n: usize) {

@@ -596,6 +596,30 @@ impl PartialEq for Message {
 impl Eq for Message {}
 
 impl Message {
+    /// A plain sent message for unit tests: empty body, normal status, no options.
+    #[cfg(test)]
+    pub(crate) fn for_tests(seq: u64, time: u64, from: &str) -> Self {
+        Self {
+            seq,
+            time,
+            from: from.into(),
+            random: 0,
+            priority: Priority::Normal,
+            body: RawValue::from_string("[]".into()).expect("raw"),
+            cloud_custom_data: None,
+            offline_push: None,
+            send_msg_control: Vec::new(),
+            to_account: Vec::new(),
+            group_at: None,
+            support_extension: 0,
+            need_read_receipt: 0,
+            origin: Origin::Send,
+            status: Status::Normal,
+            recall_time: 0,
+            recall_reason: None,
+        }
+    }
+
     /// Whether the message counts toward unread for `member` (§30.5): stored, not recalled or
     /// deleted, not sent with `NoUnread`, not targeted with `To_Account`, not sent by `member`.
     pub fn counts_unread_for(&self, member: &str) -> bool {
@@ -955,28 +979,8 @@ mod tests {
     fn history_finds_any_sequence_and_derives_unread() {
         let mut h = History::default();
         for seq in 1..=5u64 {
-            h.push(
-                Message {
-                    seq,
-                    time: seq,
-                    from: if seq == 3 { "bob".into() } else { "amy".into() },
-                    random: 0,
-                    priority: Priority::Normal,
-                    body: RawValue::from_string("[]".into()).expect("raw"),
-                    cloud_custom_data: None,
-                    offline_push: None,
-                    send_msg_control: Vec::new(),
-                    to_account: Vec::new(),
-                    group_at: None,
-                    support_extension: 0,
-                    need_read_receipt: 0,
-                    origin: Origin::Send,
-                    status: Status::Normal,
-                    recall_time: 0,
-                    recall_reason: None,
-                },
-                4,
-            );
+            let from = if seq == 3 { "bob" } else { "amy" };
+            h.push(Message::for_tests(seq, seq, from), 4);
         }
         assert_eq!(h.len(), 4);
         assert!(h.get(1).is_none());

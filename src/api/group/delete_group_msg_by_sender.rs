@@ -92,32 +92,13 @@ fn recall_by_sender(g: &mut Group, sender: &str, window: u64, now: u64, retentio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::message::{Message, Origin, Priority};
-    use serde_json::value::RawValue;
+    use crate::domain::message::Message;
 
     fn group(senders: &[&str]) -> Group {
         let mut g = Group::new(GroupType::Public, "g".into());
         for (i, from) in senders.iter().enumerate() {
             let seq = i as u64 + 1;
-            let m = Message {
-                seq,
-                time: 1_000 + seq,
-                from: (*from).into(),
-                random: 0,
-                priority: Priority::Normal,
-                body: RawValue::from_string("[]".into()).expect("raw"),
-                cloud_custom_data: None,
-                offline_push: None,
-                send_msg_control: Vec::new(),
-                to_account: Vec::new(),
-                group_at: None,
-                support_extension: 0,
-                need_read_receipt: 0,
-                origin: Origin::Send,
-                status: Status::Normal,
-                recall_time: 0,
-                recall_reason: None,
-            };
+            let m = Message::for_tests(seq, 1_000 + seq, from);
             g.messages.push(m, 0);
         }
         g.next_msg_seq = senders.len() as u64 + 1;

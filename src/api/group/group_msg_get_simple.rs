@@ -268,15 +268,11 @@ fn entry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::message::Origin;
 
     const DAY: u64 = 86_400;
 
     fn message(seq: u64, status: Status) -> Message {
         Message {
-            seq,
-            time: 1_000 + seq,
-            from: format!("user{seq}").into(),
             random: seq as u32,
             priority: Priority::High,
             body: RawValue::from_string(format!(
@@ -284,16 +280,8 @@ mod tests {
             ))
             .expect("raw"),
             cloud_custom_data: (seq == 2).then(|| "ccd".into()),
-            offline_push: None,
-            send_msg_control: Vec::new(),
-            to_account: Vec::new(),
-            group_at: None,
-            support_extension: 0,
-            need_read_receipt: 0,
-            origin: Origin::Send,
             status,
-            recall_time: 0,
-            recall_reason: None,
+            ..Message::for_tests(seq, 1_000 + seq, &format!("user{seq}"))
         }
     }
 

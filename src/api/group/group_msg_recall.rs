@@ -231,37 +231,17 @@ fn after_recall(call: &Call, id: &str, group_type: GroupType, items: &[RetItem])
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::message::{Message, Origin, Priority};
-    use serde_json::value::RawValue;
+    use crate::domain::message::Message;
 
     const DAY: u64 = 86_400;
 
     fn group(n: u64, cap: usize) -> Group {
         let mut g = Group::new(GroupType::Public, "g".into());
         for seq in 1..=n {
-            let m = Message {
-                seq,
-                time: 1_000 + seq,
-                from: "bob".into(),
-                random: 0,
-                priority: Priority::Normal,
-                body: RawValue::from_string("[]".into()).expect("raw"),
-                cloud_custom_data: None,
-                offline_push: None,
-                send_msg_control: Vec::new(),
-                to_account: Vec::new(),
-                group_at: None,
-                support_extension: 0,
-                need_read_receipt: 0,
-                origin: Origin::Send,
-                status: if seq == 3 {
-                    Status::Deleted
-                } else {
-                    Status::Normal
-                },
-                recall_time: 0,
-                recall_reason: None,
-            };
+            let mut m = Message::for_tests(seq, 1_000 + seq, "bob");
+            if seq == 3 {
+                m.status = Status::Deleted;
+            }
             g.messages.push(m, cap);
         }
         g.next_msg_seq = n + 1;
