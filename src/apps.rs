@@ -67,6 +67,9 @@ pub struct Limits {
     /// get_appid_group_list calls per second (10006 beyond; 0 = only the common limit;
     /// spec §40.6).
     pub group_list_per_second: u32,
+    /// send_group_msg messages per China Standard Time day (10023 beyond; 0 = unlimited;
+    /// spec §31.2 step 10, §40.3 `daily_rest_group_msgs`).
+    pub daily_rest_group_msgs: u32,
 }
 
 impl Limits {
@@ -83,6 +86,7 @@ impl Limits {
             groups_per_user: rules.groups_per_user,
             group_msgs_per_second_per_group: rules.group_msgs_per_second_per_group,
             group_list_per_second: rules.group_list_per_second,
+            daily_rest_group_msgs: rules.daily_rest_group_msgs,
         }
     }
 
@@ -111,6 +115,9 @@ impl Limits {
                 .group_msgs_per_second_per_group
                 .unwrap_or(self.group_msgs_per_second_per_group),
             group_list_per_second: self.group_list_per_second,
+            daily_rest_group_msgs: o
+                .daily_rest_group_msgs
+                .unwrap_or(self.daily_rest_group_msgs),
         }
     }
 
@@ -126,6 +133,7 @@ impl Limits {
         groups_per_user: 0,
         group_msgs_per_second_per_group: 0,
         group_list_per_second: 0,
+        daily_rest_group_msgs: 0,
     };
 }
 
@@ -202,6 +210,8 @@ pub struct LimitOverrides {
     pub import_msgs_per_call: Option<usize>,
     /// See [`MessageRules::retention_days`].
     pub history_retention_days: Option<u32>,
+    /// See [`Limits::daily_rest_group_msgs`].
+    pub daily_rest_group_msgs: Option<u32>,
 }
 
 impl LimitOverrides {
@@ -217,6 +227,7 @@ impl LimitOverrides {
             import_group_member_batch: Some(limits.import_group_member_batch),
             groups_per_user: Some(limits.groups_per_user),
             group_msgs_per_second_per_group: Some(limits.group_msgs_per_second_per_group),
+            daily_rest_group_msgs: Some(limits.daily_rest_group_msgs),
             ..Self::default()
         }
     }
@@ -242,6 +253,7 @@ impl LimitOverrides {
             msg_max_bytes: o.msg_max_bytes.or(self.msg_max_bytes),
             import_msgs_per_call: o.import_msgs_per_call.or(self.import_msgs_per_call),
             history_retention_days: o.history_retention_days.or(self.history_retention_days),
+            daily_rest_group_msgs: o.daily_rest_group_msgs.or(self.daily_rest_group_msgs),
         }
     }
 }

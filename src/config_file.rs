@@ -392,6 +392,7 @@ mod tests {
         groups_per_user: 0,
         group_msgs_per_second_per_group: 40,
         group_list_per_second: 0,
+        daily_rest_group_msgs: 0,
     };
 
     fn example() -> String {

@@ -199,6 +199,14 @@ pub enum VendorError {
     /// 10041: the app has group-message recall switched off (spec §34, §39.6).
     #[error("{0}")]
     RecallDisabled(String),
+    /// 10023 as well: the app's daily cap of REST group messages is used up (`current` Trial
+    /// 1,000 per China Standard Time day; spec §31.2 step 10, §40.3).
+    #[error("{0}")]
+    DailyMsgCap(String),
+    /// 10059: the app's edition does not include the feature (`To_Account` below Ultimate under
+    /// the `current` profile; spec §31.2 step 6, §40.3).
+    #[error("{0}")]
+    EditionRequired(String),
     /// Any code with its own ErrorInfo: a before-create callback's custom code (10100..=10200),
     /// or a fault injected through the control plane.
     #[error("{info}")]
@@ -257,6 +265,8 @@ impl VendorError {
             Self::NoHistory(_) => 10044,
             Self::RecallUnsupported(_) => 10033,
             Self::RecallDisabled(_) => 10041,
+            Self::DailyMsgCap(_) => 10023,
+            Self::EditionRequired(_) => 10059,
             Self::Custom { code, .. } => *code,
         }
     }
@@ -312,6 +322,8 @@ impl VendorError {
             Self::NoHistory(_) => "group.no_history",
             Self::RecallUnsupported(_) => "recall.unsupported_type",
             Self::RecallDisabled(_) => "recall.disabled",
+            Self::DailyMsgCap(_) => "message.daily_cap",
+            Self::EditionRequired(_) => "edition.required",
             Self::Custom { .. } => "custom",
         }
     }
@@ -386,6 +398,8 @@ mod tests {
             (VendorError::AnswerTooLarge(String::new()), 10018),
             (VendorError::AccountNotFound(String::new()), 10019),
             (VendorError::TooManyJoinedGroups(String::new()), 10037),
+            (VendorError::DailyMsgCap(String::new()), 10023),
+            (VendorError::EditionRequired(String::new()), 10059),
             (VendorError::AccountNotImported("a".into()), 70107),
             (VendorError::EmulatorBug(1), 10002),
             (VendorError::CallbackRejected(String::new()), 10016),

@@ -130,6 +130,22 @@ pub struct RulesProfile {
     /// message's time or to now (spec §36.2, §40.7 `import_send_time_strict`); `false` lets
     /// equal times through.
     pub import_send_time_strict: bool,
+    /// Over the per-group rate ([`Self::group_msgs_per_second_per_group`]) send_group_msg
+    /// answers OK with `MsgDropReason` `"MsgFreqCtrl"` and `MsgSeq` 0 and stores nothing
+    /// (`true`, `current`), instead of refusing with 10023 (`false`, default; spec §31.2 step 12,
+    /// §40.2 #18).
+    pub msg_freq_drop: bool,
+    /// Whether the edition allows `To_Account` (targeted group messages) in send_group_msg;
+    /// `false` answers 10059 (spec §31.2 step 6, §40.2 #19, §40.3: `current` Ultimate and
+    /// Enterprise only).
+    pub targeted_group_msgs: bool,
+    /// Whether get_online_member_num answers for every group type when the app has the
+    /// feature `group_online_status` (spec §38, §40.2 #17: `current` Ultimate and Enterprise);
+    /// otherwise only AVChatRoom groups are counted and the others answer 10007.
+    pub online_count_all_types: bool,
+    /// send_group_msg messages one app may send through the REST API per China Standard Time
+    /// day; 0 = unlimited (10023 beyond; spec §31.2 step 10, §40.3: `current` Trial 1,000).
+    pub daily_rest_group_msgs: u32,
 }
 
 /// The default profile: the limits of the vendor's create_group reference page.
@@ -223,6 +239,10 @@ const DEFAULT_TABLE: RulesProfile = RulesProfile {
     import_msgs_per_call: 20,
     history_retention_days: 7,
     import_send_time_strict: true,
+    msg_freq_drop: false,
+    targeted_group_msgs: true,
+    online_count_all_types: false,
+    daily_rest_group_msgs: 0,
 };
 
 /// A vendor edition (spec §40.1): the `current` profile's numbers depend on it.
@@ -324,6 +344,10 @@ const CURRENT_BASE: RulesProfile = RulesProfile {
     group_list_cursor_base: 1 << 32,
     msg_max_bytes: 12_000,
     import_msgs_per_call: 7,
+    msg_freq_drop: true,
+    targeted_group_msgs: true,
+    online_count_all_types: true,
+    daily_rest_group_msgs: 0,
     ..DEFAULT_TABLE
 };
 
@@ -333,6 +357,9 @@ pub static CURRENT_TRIAL: RulesProfile = RulesProfile {
     group_types: current_types!(20),
     groups_per_user: 50,
     history_retention_days: 7,
+    targeted_group_msgs: false,
+    online_count_all_types: false,
+    daily_rest_group_msgs: 1_000,
     ..CURRENT_BASE
 };
 
@@ -342,6 +369,8 @@ pub static CURRENT_PRO: RulesProfile = RulesProfile {
     group_types: current_types!(200),
     groups_per_user: 500,
     history_retention_days: 7,
+    targeted_group_msgs: false,
+    online_count_all_types: false,
     ..CURRENT_BASE
 };
 
@@ -448,6 +477,40 @@ mod tests {
     fn group_types_are_case_sensitive() {
         assert!(DEFAULT.group_type("Public").is_some());
         assert!(DEFAULT.group_type("public").is_none());
+    }
+
+    /// The message and group-life numbers of spec §40.3, by edition (trial, pro, ultimate,
+    /// enterprise), against the default profile's.
+    #[test]
+    fn current_message_and_member_numbers_follow_the_table_by_edition() {
+        let editions = [
+            &CURRENT_TRIAL,
+            &CURRENT_PRO,
+            &CURRENT_ULTIMATE,
+            &CURRENT_ENTERPRISE,
+        ];
+        let row = |f: fn(&RulesProfile) -> u64| editions.map(f);
+        assert_eq!(row(|p| p.groups_per_user.into()), [50, 500, 2000, 5000]);
+        assert_eq!(row(|p| p.history_retention_days.into()), [7, 7, 30, 90]);
+        assert_eq!(row(|p| p.daily_rest_group_msgs.into()), [1000, 0, 0, 0]);
+        assert_eq!(row(|p| p.targeted_group_msgs.into()), [0, 0, 1, 1]);
+        assert_eq!(row(|p| p.online_count_all_types.into()), [0, 0, 1, 1]);
+        assert_eq!(row(|p| p.msg_freq_drop.into()), [1, 1, 1, 1]);
+        assert_eq!(row(|p| p.msg_max_bytes as u64), [12_000; 4]);
+        assert_eq!(row(|p| p.import_msgs_per_call as u64), [7; 4]);
+        assert_eq!(row(|p| p.add_group_member_batch.into()), [20; 4]);
+        assert_eq!(row(|p| p.delete_group_member_batch.into()), [100; 4]);
+        assert_eq!(row(|p| p.import_group_member_batch.into()), [20; 4]);
+        assert_eq!(row(|p| p.member_info_max_limit.into()), [200; 4]);
+        assert_eq!(row(|p| p.group_msgs_per_second_per_group.into()), [40; 4]);
+        // The default profile keeps the seed's answers.
+        assert_eq!(DEFAULT.daily_rest_group_msgs, 0);
+        assert!(DEFAULT.targeted_group_msgs && !DEFAULT.online_count_all_types);
+        assert!(!DEFAULT.msg_freq_drop);
+        assert_eq!(
+            (DEFAULT.msg_max_bytes, DEFAULT.import_msgs_per_call),
+            (8_000, 20)
+        );
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct AppState {
     holding: Holding,
     /// The store's count of apps holding state, which the first store into this app joins.
     slots: Arc<AppSlots>,
+    /// send_group_msg messages counted today against `daily_rest_group_msgs` (spec §40.3).
+    daily_msgs: DailyCounter,
 }
 
 /// One page of the app's group list.
@@ -124,6 +126,7 @@ impl AppState {
             bchatrooms: AtomicU32::new(0),
             holding,
             slots,
+            daily_msgs: DailyCounter::default(),
         }
     }
 
@@ -320,6 +323,44 @@ impl AppState {
             r.day = Some(day);
         }
         Ok(r)
+    }
+
+    /// Counts one send_group_msg message against the app's daily cap of REST group messages
+    /// (`daily_rest_group_msgs`, spec §31.2 step 10, §40.3) on the China Standard Time day of
+    /// `now_unix`, and answers that day for [`Self::give_back_daily_msg`]; `None` when the app
+    /// has no cap (nothing is counted). 10023 when the day's cap is used up. Exact under
+    /// concurrency: one atomic compare-and-swap, no lock.
+    pub fn take_daily_msg(&self, now_unix: u64) -> Result<Option<u64>, VendorError> {
+        let max = self.policy.limits.daily_rest_group_msgs;
+        if max == 0 {
+            return Ok(None);
+        }
+        let day = china_day(now_unix);
+        if self.daily_msgs.try_add(day, max) {
+            return Ok(Some(day));
+        }
+        let edition = self.rules.edition.map_or(String::new(), |e| {
+            format!(
+                " ({} edition of the {} rules profile)",
+                e.as_str(),
+                self.rules.name
+            )
+        });
+        Err(VendorError::DailyMsgCap(format!(
+            "this app{edition} has sent {max} group messages through the REST API today, the most per China Standard Time day; the count starts again at 00:00 CST (16:00 UTC). [apps.limits] daily_rest_group_msgs sets the cap, --no-limits turns it off"
+        )))
+    }
+
+    /// Gives back a count [`Self::take_daily_msg`] took on `day` for a message that was
+    /// refused after all (a callback's refusal, a group gone meanwhile).
+    pub fn give_back_daily_msg(&self, day: u64) {
+        self.daily_msgs.release(day);
+    }
+
+    /// send_group_msg messages counted against the daily cap on the China Standard Time day of
+    /// `now_unix` (0 when the app has no cap).
+    pub fn daily_msgs_sent(&self, now_unix: u64) -> u32 {
+        self.daily_msgs.count(china_day(now_unix))
     }
 
     /// Stores `new` under its custom ID (10021 when taken) or a fresh assigned ID, created at

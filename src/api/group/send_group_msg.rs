@@ -23,6 +23,7 @@ use crate::domain::message::{
 use crate::domain::wire::{self, Int};
 use crate::error::VendorError;
 use crate::journal::Note;
+use crate::store::AppState;
 
 /// `send_group_msg` (spec §31).
 pub struct SendGroupMsg;
@@ -124,6 +125,55 @@ pub struct Request {
 struct Answer {
     MsgTime: u64,
     MsgSeq: u64,
+    /// Only on a message dropped by the per-group frequency control under `current`
+    /// (spec §31.2 step 12, §31.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    MsgDropReason: Option<&'static str>,
+}
+
+/// `MsgDropReason` of a message over the per-group rate under `current` (spec §31.2 step 12).
+const FREQ_DROP: &str = "MsgFreqCtrl";
+
+/// A count taken against the app's daily cap of REST group messages (spec §31.2 step 10),
+/// given back when dropped unless [`DailySlot::keep`] was called: a message refused after the
+/// count (a callback's refusal, the group gone meanwhile, 10023 over the per-group rate) does
+/// not use up the day's cap.
+struct DailySlot<'a> {
+    app: &'a AppState,
+    taken: bool,
+    day: Option<u64>,
+}
+
+impl<'a> DailySlot<'a> {
+    fn new(app: &'a AppState) -> Self {
+        Self {
+            app,
+            taken: false,
+            day: None,
+        }
+    }
+
+    /// Counts the message once (10023 when the day's cap is used up).
+    fn take(&mut self, now: u64) -> Result<(), VendorError> {
+        if !self.taken {
+            self.day = self.app.take_daily_msg(now)?;
+            self.taken = true;
+        }
+        Ok(())
+    }
+
+    /// The message was answered OK: the count stays.
+    fn keep(&mut self) {
+        self.day = None;
+    }
+}
+
+impl Drop for DailySlot<'_> {
+    fn drop(&mut self) {
+        if let Some(day) = self.day.take() {
+            self.app.give_back_daily_msg(day);
+        }
+    }
 }
 
 /// A message that passed every check that needs no group.
@@ -159,17 +209,20 @@ struct Stored {
     answer: Sent,
     group_type: GroupType,
     duplicate: bool,
+    /// Dropped by the per-group frequency control (`current`): nothing stored.
+    dropped: bool,
 }
 
 impl VendorCommand for SendGroupMsg {
     const SERVICE: Service = Service::Group;
     const NAME: &'static str = NAME;
-    const SUMMARY: &'static str = "`MsgBody` of §30.1 elements, at most 8,000 bytes (80002); `Random` u32; muted senders 10017; 40 msgs/s per group (10023); duplicates within 300 s get the first answer; before/after-send callbacks";
+    const SUMMARY: &'static str = "`MsgBody` of §30.1 elements, at most 8,000 bytes (80002); `Random` u32; muted senders 10017; 40 msgs/s per group (10023; `current`: OK with `MsgDropReason`, nothing stored); `current`: `To_Account` below Ultimate 10059, Trial 1,000 msgs a China day (10023); duplicates within 300 s get the first answer; before/after-send callbacks";
     type Request = Request;
 
-    /// Checks the message (spec §31.2 steps 2–10), asks the before-send callback (step 11),
-    /// then stores it under the group lock with the rate check (steps 12–13) and queues the
-    /// after-send callback.
+    /// Checks the message (spec §31.2 steps 2–9), counts it against the app's daily cap
+    /// (step 10), asks the before-send callback (step 11), then stores it under the group lock
+    /// with the rate check (steps 12–13: 10023, or under `current` an OK answer with
+    /// `MsgDropReason` and nothing stored) and queues the after-send callback.
     async fn handle(call: Call, request: Request) -> Result<Response, VendorError> {
         let draft = match draft(&call, request) {
             Ok(d) => d,
@@ -185,6 +238,7 @@ impl VendorCommand for SendGroupMsg {
         let origin = callback_origin(&call);
         let ask = !draft.forbid_before && origin.is_on(BEFORE_SEND_MSG);
         let mut draft = draft;
+        let mut slot = DailySlot::new(&call.app);
         if ask {
             // Steps 5–9 first, read-only; the store repeats them under the lock.
             let pre = call.app.read_group(&draft.id, |g| {
@@ -200,6 +254,10 @@ impl VendorCommand for SendGroupMsg {
             if let Some(sent) = dup {
                 return Ok(duplicate_answer(sent));
             }
+            if let Err(e) = slot.take(now) {
+                exception(&call, &draft, Some(group_type), &e);
+                return Err(e);
+            }
             let event = before_event(&call, &draft, group_type, BEFORE_SEND_MSG);
             let max = call.app.policy().messages.max_bytes;
             let outcome = call
@@ -214,15 +272,17 @@ impl VendorCommand for SendGroupMsg {
                     draft.cloud_custom_data = ccd;
                 }
                 Outcome::Discard => {
+                    slot.keep();
                     return Ok(envelope::ok(Answer {
                         MsgTime: call.now(),
                         MsgSeq: 0,
+                        MsgDropReason: None,
                     }));
                 }
                 Outcome::Refuse(e) => return Err(e),
             }
         }
-        let stored = match store(&call, &draft) {
+        let stored = match store(&call, &draft, &mut slot) {
             Ok(s) => s,
             Err(e) => {
                 exception(&call, &draft, None, &e);
@@ -231,6 +291,10 @@ impl VendorCommand for SendGroupMsg {
         };
         if stored.duplicate {
             return Ok(duplicate_answer(stored.answer));
+        }
+        slot.keep();
+        if stored.dropped {
+            return Ok(dropped_answer(&call, &draft, &stored));
         }
         if !draft.forbid_after && origin.is_on(AFTER_SEND_MSG) {
             let event = AfterSendMsg {
@@ -244,6 +308,7 @@ impl VendorCommand for SendGroupMsg {
         let mut resp = envelope::ok(Answer {
             MsgTime: stored.answer.time,
             MsgSeq: stored.answer.seq,
+            MsgDropReason: None,
         });
         if let Some(note) = note(&call, &draft) {
             resp.extensions_mut().insert(Note(note));
@@ -446,6 +511,14 @@ fn precheck(call: &Call, g: &Group, d: &Draft, now: u64) -> Result<Option<Sent>,
                 "To_Account (a targeted message) applies to Private, Public and ChatRoom groups only, not {t}"
             )));
         }
+        let rules = call.rules();
+        if !rules.targeted_group_msgs {
+            let edition = rules.edition.map_or("no", |e| e.as_str());
+            return Err(VendorError::EditionRequired(format!(
+                "To_Account (a targeted group message) needs the Ultimate or Enterprise edition; this app runs the {} rules profile in the {edition} edition (edition in its [[apps]] table, or --edition)",
+                rules.name
+            )));
+        }
         if !features.targeted_group_msgs {
             return Err(invalid(
                 "To_Account needs the app feature targeted_group_msgs ([apps.features] targeted_group_msgs = true)".into(),
@@ -488,11 +561,12 @@ fn precheck(call: &Call, g: &Group, d: &Draft, now: u64) -> Result<Option<Sent>,
 
 /// Steps 6–9 again, then 12–13, atomically under the group lock: the rate check, the sequence,
 /// the stored message and the group's message state.
-fn store(call: &Call, d: &Draft) -> Result<Stored, VendorError> {
+fn store(call: &Call, d: &Draft, slot: &mut DailySlot<'_>) -> Result<Stored, VendorError> {
     let now_ms = call.now_ms();
     let now = now_ms / 1000;
     let per_second = call.app.policy().limits.group_msgs_per_second_per_group;
     let window_s = call.rules().msg_dedup_window_s;
+    let drop_over_rate = call.rules().msg_freq_drop;
     let cap = call.emu.history_per_group;
     let private_start_active = call.emu.private_groups_start_active;
     call.app.update_group(&d.id, |g| {
@@ -501,9 +575,19 @@ fn store(call: &Call, d: &Draft) -> Result<Stored, VendorError> {
                 answer: sent,
                 group_type: g.group_type,
                 duplicate: true,
+                dropped: false,
             });
         }
+        slot.take(now)?;
         if !g.window.admit(now_ms, per_second) {
+            if drop_over_rate {
+                return Ok(Stored {
+                    answer: Sent { time: now, seq: 0 },
+                    group_type: g.group_type,
+                    duplicate: false,
+                    dropped: true,
+                });
+            }
             return Err(VendorError::MsgFrequency(format!(
                 "group {:?} already had {per_second} messages this second; at most {per_second} per second per group (--group-msgs-per-second, [apps.limits] group_msgs_per_second_per_group; --no-limits turns it off)",
                 g.id
@@ -555,6 +639,7 @@ fn store(call: &Call, d: &Draft) -> Result<Stored, VendorError> {
             answer,
             group_type: t,
             duplicate: false,
+            dropped: false,
         })
     })
 }
@@ -564,11 +649,37 @@ fn duplicate_answer(sent: Sent) -> Response {
     let mut resp = envelope::ok(Answer {
         MsgTime: sent.time,
         MsgSeq: sent.seq,
+        MsgDropReason: None,
     });
     resp.extensions_mut().insert(Note(format!(
         "duplicate of the message sent at {} with MsgSeq {} (same sender, Random and MsgBody within the duplicate window): nothing stored, no callback",
         sent.time, sent.seq
     )));
+    resp
+}
+
+/// The answer of a message dropped by the per-group frequency control under `current` (spec
+/// §31.2 step 12): OK with `MsgSeq` 0 and `MsgDropReason`, nothing stored, no after-send
+/// callback; the exception callback fires with 10023 (spec §39.4).
+fn dropped_answer(call: &Call, d: &Draft, stored: &Stored) -> Response {
+    let per_second = call.app.policy().limits.group_msgs_per_second_per_group;
+    let why = format!(
+        "dropped by the frequency control: group {:?} already had {per_second} messages this second (at most {per_second} per second per group; --group-msgs-per-second, [apps.limits] group_msgs_per_second_per_group; --no-limits turns it off). Under the {} rules profile the sender is told OK with MsgDropReason {FREQ_DROP:?}; nothing was stored",
+        d.id,
+        call.rules().name
+    );
+    exception(
+        call,
+        d,
+        Some(stored.group_type),
+        &VendorError::MsgFrequency(why.clone()),
+    );
+    let mut resp = envelope::ok(Answer {
+        MsgTime: stored.answer.time,
+        MsgSeq: 0,
+        MsgDropReason: Some(FREQ_DROP),
+    });
+    resp.extensions_mut().insert(Note(why));
     resp
 }
 
