@@ -13,6 +13,7 @@ use crate::domain::custom_data::CustomEntry;
 use crate::domain::group::{Group, GroupType, Role};
 use crate::domain::message::check_body;
 use crate::emulator::Emulator;
+use crate::rules::RulesProfile;
 use crate::store::AppState;
 
 /// Why a document was refused; the text names the place (`apps[0].groups[2].MemberList[1]`).
@@ -54,7 +55,7 @@ fn build_app(
 ) -> Result<Arc<AppState>, ImportError> {
     let app = new_app(doc.sdkappid, emu, seen)?;
     for (i, a) in doc.accounts.into_iter().enumerate() {
-        add_account(&app, a, emu).map_err(|e| e.at(format!("accounts[{i}]")))?;
+        add_account(&app, a).map_err(|e| e.at(format!("accounts[{i}]")))?;
     }
     for (i, g) in doc.groups.into_iter().enumerate() {
         add_group(&app, g, emu, now).map_err(|e| e.at(format!("groups[{i}]")))?;
@@ -92,15 +93,13 @@ pub(super) fn new_app(
     Ok(emu.store.restored_app(sdkappid, policy))
 }
 
-/// Checks one account of the document and stores it in `app`.
-pub(super) fn add_account(
-    app: &AppState,
-    a: AccountDoc,
-    emu: &Emulator,
-) -> Result<(), ImportError> {
-    check_user_id(&a.UserID, "UserID", emu.rules)
-        .and_then(|()| check_profile_value(&a.Nick, "Nick", emu.rules))
-        .and_then(|()| check_profile_value(&a.FaceUrl, "FaceUrl", emu.rules))
+/// Checks one account of the document by the app's own rules profile (its `[[apps]]`
+/// `rules_profile` and `edition`, else the flags') and stores it in `app`.
+pub(super) fn add_account(app: &AppState, a: AccountDoc) -> Result<(), ImportError> {
+    let rules = app.policy().rules;
+    check_user_id(&a.UserID, "UserID", rules)
+        .and_then(|()| check_profile_value(&a.Nick, "Nick", rules))
+        .and_then(|()| check_profile_value(&a.FaceUrl, "FaceUrl", rules))
         .map_err(|e| ImportError(e.to_string()))?;
     if app.with_account(&a.UserID, |_| ()).is_some() {
         return err(format!("UserID {:?} is listed twice", a.UserID));
@@ -114,39 +113,46 @@ pub(super) fn add_account(
         .map_err(|e| ImportError(e.to_string()))
 }
 
-/// Checks one group of the document, fills in its absent times and stores it in `app`.
+/// Checks one group of the document by the app's own rules profile (as [`add_account`]), fills
+/// in its absent times and stores it in `app`.
 pub(super) fn add_group(
     app: &AppState,
     g: Group,
     emu: &Emulator,
     now: u64,
 ) -> Result<(), ImportError> {
-    let group = check_group(g, emu, now)?;
+    let group = check_group(g, app.policy().rules, emu.history_per_group, now)?;
     let id = group.id.clone();
     app.restore_group(group)
         .map_err(|_| ImportError(format!("GroupId {id:?} is listed twice")))
 }
 
-fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportError> {
+fn check_group(
+    mut g: Group,
+    rules: &'static RulesProfile,
+    history_per_group: usize,
+    now: u64,
+) -> Result<Group, ImportError> {
     if g.id.is_empty() {
         return err("GroupId must not be empty".into());
     }
     // Only values a command could have stored (issue 11 C): the same rules, except the times
     // only an import sets.
-    crate::domain::group_id::check_form(&g.id, emu.rules)
-        .map_err(|e| ImportError(e.to_string()))?;
-    check_texts(&g, emu.rules)?;
-    let Some(rule) = emu.rules.rule_of(g.group_type) else {
+    crate::domain::group_id::check_form(&g.id, rules)
+        .map_err(|e| ImportError(format!("{e} ({})", profile_of(rules))))?;
+    check_texts(&g, rules)?;
+    let Some(rule) = rules.rule_of(g.group_type) else {
         return err(format!(
-            "Type {:?} is not a group type of this rules profile; use one of {}",
+            "Type {:?} is not a group type of this app's rules profile ({}); use one of {}",
             g.group_type.as_str(),
-            emu.rules.type_names()
+            profile_of(rules),
+            rules.type_names()
         ));
     };
     if g.max_members == 0 {
         g.max_members = rule.max_members.unwrap_or(0);
     }
-    check_keys(&g.custom, "AppDefinedData", emu.rules.group_custom_keys_max)?;
+    check_keys(&g.custom, "AppDefinedData", rules.group_custom_keys_max)?;
     if g.create_time == 0 {
         g.create_time = now;
     }
@@ -164,17 +170,16 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
         check_keys(
             &m.custom,
             "AppMemberDefinedData",
-            emu.rules.member_custom_keys_max,
+            rules.member_custom_keys_max,
         )
         .map_err(|e| at(e.0))?;
-        let card_max = emu.rules.name_card_max_bytes;
+        let card_max = rules.name_card_max_bytes;
         if m.name_card.len() > card_max {
             return Err(at(format!(
                 "NameCard is {} bytes; at most {card_max}",
                 m.name_card.len()
             )));
         }
-        let rules = emu.rules;
         check_values(
             &m.custom,
             "AppMemberDefinedData",
@@ -187,7 +192,7 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
         }
     }
     check_owner(g.owner.as_deref(), &g)?;
-    check_messages(&mut g, emu.history_per_group)?;
+    check_messages(&mut g, history_per_group)?;
     Ok(g)
 }
 
@@ -248,6 +253,19 @@ fn check_messages(g: &mut Group, cap: usize) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// "the app's rules profile `current`, edition `trial`", for ImportError texts: a document
+/// checked per app names the profile that refused it.
+fn profile_of(rules: &RulesProfile) -> String {
+    match rules.edition {
+        Some(e) => format!(
+            "the app's rules profile is {}, edition {}",
+            rules.name,
+            e.as_str()
+        ),
+        None => format!("the app's rules profile is {}", rules.name),
+    }
+}
+
 fn check_owner(owner: Option<&str>, g: &Group) -> Result<(), ImportError> {
     let owners: Vec<&str> = g
         .members
@@ -266,7 +284,7 @@ fn check_owner(owner: Option<&str>, g: &Group) -> Result<(), ImportError> {
 }
 
 /// The profile's byte limits on the group's texts and custom data.
-fn check_texts(g: &Group, rules: &crate::rules::RulesProfile) -> Result<(), ImportError> {
+fn check_texts(g: &Group, rules: &RulesProfile) -> Result<(), ImportError> {
     let texts = [
         ("Name", &g.name, rules.name_max_bytes),
         (

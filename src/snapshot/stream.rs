@@ -195,7 +195,7 @@ impl<'de> Visitor<'de> for App<'_, '_> {
                 AppKey::Accounts => {
                     once(&mut p.accounts.0, "accounts")?;
                     match &p.app {
-                        Some(app) => map.next_value_seed(Each(AccountItem { app, emu }))?,
+                        Some(app) => map.next_value_seed(Each(AccountItem { app }))?,
                         None => p.accounts.1 = map.next_value()?,
                     }
                 }
@@ -210,8 +210,7 @@ impl<'de> Visitor<'de> for App<'_, '_> {
         }
         let app = p.app.ok_or_else(|| de::Error::missing_field("sdkappid"))?;
         for (i, a) in p.accounts.1.into_iter().enumerate() {
-            import::add_account(&app, a, emu)
-                .map_err(|e| refuse(e.at(format!("accounts[{i}]"))))?;
+            import::add_account(&app, a).map_err(|e| refuse(e.at(format!("accounts[{i}]"))))?;
         }
         for (i, g) in p.groups.1.into_iter().enumerate() {
             import::add_group(&app, g, emu, now)
@@ -250,7 +249,6 @@ impl<'de, S: DeserializeSeed<'de, Value = ()> + Copy> Visitor<'de> for Each<S> {
 #[derive(Clone, Copy)]
 struct AccountItem<'a> {
     app: &'a AppState,
-    emu: &'a Emulator,
 }
 
 impl<'de> DeserializeSeed<'de> for AccountItem<'_> {
@@ -258,7 +256,7 @@ impl<'de> DeserializeSeed<'de> for AccountItem<'_> {
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         let account = AccountDoc::deserialize(d)?;
-        import::add_account(self.app, account, self.emu).map_err(refuse)
+        import::add_account(self.app, account).map_err(refuse)
     }
 }
 

@@ -237,7 +237,8 @@ pub async fn mute(
 ) -> Result<Json<Value>, ControlError> {
     let (app, id) = target(&emu, path)?;
     let m: Mute = json_body(body, MAX_BODY).await?;
-    let max = emu.rules.mute_time_max;
+    // The app's own profile (its [[apps]] rules_profile), not the flags'.
+    let max = app.policy().rules.mute_time_max;
     let one = match (m.account, m.seconds) {
         (Some(a), Some(s)) => {
             if a.is_empty() {

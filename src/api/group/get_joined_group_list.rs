@@ -163,18 +163,12 @@ impl Query {
         let type_name = r.GroupType.filter(|t| !t.is_empty());
         let kind = match type_name.as_deref() {
             None => None,
-            Some(t) => Some(
-                call.emu
-                    .rules
-                    .group_type(t)
-                    .map(|r| r.kind)
-                    .ok_or_else(|| {
-                        bad(&format!(
-                            "GroupType {t:?} is not a group type; use one of {}",
-                            call.rules().type_names()
-                        ))
-                    })?,
-            ),
+            Some(t) => Some(call.rules().group_type(t).map(|r| r.kind).ok_or_else(|| {
+                bad(&format!(
+                    "GroupType {t:?} is not a group type; use one of {}",
+                    call.rules().type_names()
+                ))
+            })?),
         };
         let fields = r.ResponseFilter.map(|f| Fields {
             base: Filter::for_joined(f.GroupBaseInfoFilter.unwrap_or_default()),
