@@ -30,6 +30,7 @@ mod messages_import;
 mod messages_send;
 mod namespaces;
 mod persistence;
+mod profile_messages;
 mod profiles;
 mod smoke;
 mod soak;
