@@ -200,6 +200,11 @@ async fn over_40_messages_a_second_current_answers_ok_with_msg_drop_reason_and_s
     assert_eq!(next_seq(&emu, ULTIMATE, "g1").await, 41, "nothing stored");
     let v = call(&emu, OLD, "send_group_msg", msg("g1", 40)).await;
     assert_eq!(code(&v), 10023, "{v}");
+    assert!(info(&v).contains("rules profile in force: default"), "{v}");
+    assert!(
+        info(&v).contains("MsgDropReason"),
+        "the diagnosis names today's answer: {v}"
+    );
     assert_eq!(next_seq(&emu, OLD, "g1").await, 41);
     // The exception callback reports the drop with 10023; no after-send for it.
     let got = rx.wait_count(41).await;
@@ -944,5 +949,54 @@ async fn get_joined_group_list_knows_the_group_types_of_the_apps_own_profile() {
     assert!(
         !info(&v).contains("BChatRoom,"),
         "today's types are listed: {v}"
+    );
+}
+
+#[tokio::test]
+async fn zero_config_apps_follow_the_flags_profile_and_edition() {
+    use clap::Parser;
+    let flags = |edition: &'static str| {
+        let c = tim_emulator::config::Config::try_parse_from([
+            "tim-emulator",
+            "--rules-profile",
+            "current",
+            "--edition",
+            edition,
+            "--auto-import-accounts",
+        ])
+        .expect("flags parse");
+        let mut s = c.settings().expect("valid flags");
+        s.clock = Clock::frozen_at(T0_MS);
+        s
+    };
+    let targeted =
+        json!({"GroupId": "g1", "Random": 1, "MsgBody": text("x"), "To_Account": ["bob"]});
+    // Trial: 10059 for To_Account; 10007 for a Public group's online count.
+    let emu = Emu::start_with(flags("trial")).await;
+    group(&emu, common::APP, "g1", "Public").await;
+    let v = emu.call(SEND, targeted.clone()).await;
+    assert_eq!(code(&v), 10059, "{v}");
+    let v = emu
+        .call(
+            "group_open_http_svc/get_online_member_num",
+            json!({"GroupId": "g1"}),
+        )
+        .await;
+    assert_eq!(code(&v), 10007, "{v}");
+    // Ultimate (the default edition): both allowed, a zero-config app having every feature.
+    let emu = Emu::start_with(flags("flagship")).await;
+    group(&emu, common::APP, "g1", "Public").await;
+    let v = emu.call(SEND, targeted).await;
+    assert_eq!(code(&v), 0, "{v}");
+    let v = emu
+        .call(
+            "group_open_http_svc/get_online_member_num",
+            json!({"GroupId": "g1"}),
+        )
+        .await;
+    assert_eq!(
+        (code(&v), v["OnlineMemberNum"].as_u64()),
+        (0, Some(0)),
+        "{v}"
     );
 }

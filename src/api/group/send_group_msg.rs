@@ -589,8 +589,9 @@ fn store(call: &Call, d: &Draft, slot: &mut DailySlot<'_>) -> Result<Stored, Ven
                 });
             }
             return Err(VendorError::MsgFrequency(format!(
-                "group {:?} already had {per_second} messages this second; at most {per_second} per second per group (--group-msgs-per-second, [apps.limits] group_msgs_per_second_per_group; --no-limits turns it off)",
-                g.id
+                "group {:?} already had {per_second} messages this second; at most {per_second} per second per group (--group-msgs-per-second, [apps.limits] group_msgs_per_second_per_group; --no-limits turns it off) [rules profile in force: {}; today's service (the current profile) answers OK instead, with MsgSeq 0 and MsgDropReason \"{FREQ_DROP}\", and drops the message]",
+                g.id,
+                call.rules().name
             )));
         }
         let t = g.group_type;
