@@ -208,6 +208,32 @@ pub enum VendorError {
         /// The ErrorInfo to answer.
         info: String,
     },
+    /// 10025: the custom GroupId is used by a group the caller itself created (or owns, per
+    /// `dup_group_id_rule`; spec §40.4, `current` profile).
+    #[error("{0}")]
+    GroupIdUsedByCaller(String),
+    /// 10036: the app has as many AVChatRoom groups as its edition allows (spec §40.3).
+    #[error("{0}")]
+    AvChatRoomQuota(String),
+    /// 10038: the members are more than the edition allows in one group and the request gave no
+    /// `MaxMemberCount` (spec §40.2 #7; the split from 10004 is an emulator choice).
+    #[error("{0}")]
+    EditionMemberCap(String),
+    /// 10058: the app has as many groups as its edition allows (spec §40.3, `total_groups`).
+    #[error("{0}")]
+    TotalGroupsQuota(String),
+    /// 10059: the app's edition does not include this feature (spec §40.3: Community below
+    /// Ultimate).
+    #[error("{0}")]
+    EditionLacksFeature(String),
+    /// 11000: the app has this feature switched off (spec §40.3: Community with the app's
+    /// `features.community` off).
+    #[error("{0}")]
+    FeatureOff(String),
+    /// 70398: the app has as many imported accounts as its edition allows (spec §40.3,
+    /// `accounts_max`).
+    #[error("{0}")]
+    AccountsQuota(String),
 }
 
 impl VendorError {
@@ -258,6 +284,13 @@ impl VendorError {
             Self::RecallUnsupported(_) => 10033,
             Self::RecallDisabled(_) => 10041,
             Self::Custom { code, .. } => *code,
+            Self::GroupIdUsedByCaller(_) => 10025,
+            Self::AvChatRoomQuota(_) => 10036,
+            Self::EditionMemberCap(_) => 10038,
+            Self::TotalGroupsQuota(_) => 10058,
+            Self::EditionLacksFeature(_) => 10059,
+            Self::FeatureOff(_) => 11000,
+            Self::AccountsQuota(_) => 70398,
         }
     }
 }
@@ -313,6 +346,13 @@ impl VendorError {
             Self::RecallUnsupported(_) => "recall.unsupported_type",
             Self::RecallDisabled(_) => "recall.disabled",
             Self::Custom { .. } => "custom",
+            Self::GroupIdUsedByCaller(_) => "group_id.used_by_caller",
+            Self::AvChatRoomQuota(_) => "quota.avchatroom",
+            Self::EditionMemberCap(_) => "member_list.edition_cap",
+            Self::TotalGroupsQuota(_) => "quota.total_groups",
+            Self::EditionLacksFeature(_) => "edition.lacks_feature",
+            Self::FeatureOff(_) => "feature.off",
+            Self::AccountsQuota(_) => "quota.accounts",
         }
     }
 }
@@ -390,6 +430,13 @@ mod tests {
             (VendorError::EmulatorBug(1), 10002),
             (VendorError::CallbackRejected(String::new()), 10016),
             (VendorError::GroupIdInUse("g".into()), 10021),
+            (VendorError::GroupIdUsedByCaller("g".into()), 10025),
+            (VendorError::AvChatRoomQuota(String::new()), 10036),
+            (VendorError::EditionMemberCap(String::new()), 10038),
+            (VendorError::TotalGroupsQuota(String::new()), 10058),
+            (VendorError::EditionLacksFeature(String::new()), 10059),
+            (VendorError::FeatureOff(String::new()), 11000),
+            (VendorError::AccountsQuota(String::new()), 70398),
             (
                 VendorError::SensitiveWord {
                     field: "Name".into(),

@@ -130,6 +130,81 @@ pub struct RulesProfile {
     /// message's time or to now (spec §36.2, §40.7 `import_send_time_strict`); `false` lets
     /// equal times through.
     pub import_send_time_strict: bool,
+    // ---- create_group and the group quotas of spec §40.2–§40.5 and §40.7 (issue 13) ----
+    /// Whether this edition may create `Community` groups (spec §40.3; 10059 otherwise).
+    pub community_allowed: bool,
+    /// Default and cap of a Community's `MaxMemberCount` (`community_member_cap`; 0 where the
+    /// edition has no Community; spec §40.3).
+    pub community_member_cap: u32,
+    /// Default and cap of `MaxMemberCount` for Private, Public and ChatRoom (`member_cap`,
+    /// the edition's cap, spec §40.3); 0 = each type's own cap in `group_types`.
+    pub member_cap: u32,
+    /// Communities that may exist per app (`community_max`; 10006 beyond; 0 = unlimited).
+    pub community_max: u32,
+    /// Groups of every type that may exist per app (`total_groups`; 10058 beyond; 0 =
+    /// unlimited).
+    pub total_groups: u32,
+    /// AVChatRoom groups that may exist per app (`avchatroom_max`; 10036 beyond; 0 =
+    /// unlimited).
+    pub avchatroom_max: u32,
+    /// The most groups created minus groups destroyed per app per China Standard Time day
+    /// (`daily_net_group_increase`; 10006 beyond; 0 = off; spec §40.3).
+    pub daily_net_group_increase: u32,
+    /// Accounts that may be imported per app (`accounts_max`; 70398 beyond; 0 = unlimited).
+    pub accounts_max: u32,
+    /// The daily-quota alarm callback fires when the day's net increase passes this percentage
+    /// of `daily_net_group_increase` (0 = never; spec §40.3, 70).
+    pub daily_quota_alarm_percent: u32,
+    /// Whether create_group's `Type` and get_appid_group_list's `GroupType` accept `Work` for
+    /// Private and `Meeting` for ChatRoom (spec §40.2 #1, §40.7 `type_aliases`).
+    pub type_aliases: bool,
+    /// Whether BChatRoom may be created (spec §40.2 #1, §40.7 `allow_bchatroom`).
+    pub allow_bchatroom: bool,
+    /// Which code a re-used custom GroupId gets (spec §40.4, §40.7 `dup_group_id_rule`).
+    pub dup_group_id_rule: DupGroupIdRule,
+    /// base32 characters after `@TGS#` and the type character in an assigned ID (spec §40.5).
+    pub assigned_id_len: usize,
+    /// What an assigned Community ID starts with, before the type character (spec §40.5).
+    pub community_id_prefix: &'static str,
+    /// base32 characters after [`Self::community_id_prefix`] and `c` (spec §40.5).
+    pub community_id_len: usize,
+    /// What a custom Community GroupId must start with (spec §40.2 #3).
+    pub community_custom_prefix: &'static str,
+    /// Whether custom-field keys may hold only `[A-Za-z0-9_]` (spec §40.2 #21).
+    pub custom_key_word_chars: bool,
+    /// Whether create_group takes `InviteJoinOption`, `SupportTopic`, `EnablePermission` and
+    /// `DefaultPermission`, stores the per-type join defaults of spec §40.4, ignores
+    /// `ApplyJoinOption` on Community and answers `HugeGroupFlag`/`Type` for a Community
+    /// (spec §40.2 #8–#11).
+    pub create_group_join_options: bool,
+    /// Whether members over the edition cap (no `MaxMemberCount` given) are 10038 rather than
+    /// 10004 (spec §40.2 #7).
+    pub member_cap_code_10038: bool,
+}
+
+/// Which code create_group answers for a custom GroupId already in use (spec §40.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DupGroupIdRule {
+    /// 10025 when the live group was created by the same `identifier`, else 10021.
+    Creator,
+    /// 10025 when the live group's `Owner_Account` equals the request's (both non-empty),
+    /// else 10021.
+    Owner,
+    /// Always 10021 (the default profile's answer).
+    #[serde(rename = "always_10021")]
+    Always10021,
+}
+
+impl DupGroupIdRule {
+    /// The spelling of the config key's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creator => "creator",
+            Self::Owner => "owner",
+            Self::Always10021 => "always_10021",
+        }
+    }
 }
 
 /// The default profile: the limits of the vendor's create_group reference page.
@@ -223,6 +298,25 @@ const DEFAULT_TABLE: RulesProfile = RulesProfile {
     import_msgs_per_call: 20,
     history_retention_days: 7,
     import_send_time_strict: true,
+    community_allowed: false,
+    community_member_cap: 0,
+    member_cap: 0,
+    community_max: 0,
+    total_groups: 0,
+    avchatroom_max: 0,
+    daily_net_group_increase: 0,
+    accounts_max: 0,
+    daily_quota_alarm_percent: 0,
+    type_aliases: false,
+    allow_bchatroom: true,
+    dup_group_id_rule: DupGroupIdRule::Always10021,
+    assigned_id_len: 8,
+    community_id_prefix: "@TGS#_@TGS#",
+    community_id_len: 11,
+    community_custom_prefix: "@TGS#_",
+    custom_key_word_chars: false,
+    create_group_join_options: false,
+    member_cap_code_10038: false,
 };
 
 /// A vendor edition (spec §40.1): the `current` profile's numbers depend on it.
@@ -269,8 +363,9 @@ impl Edition {
 }
 
 /// The group types of the `current` profile with `cap` members per Private, Public and ChatRoom
-/// group (the edition's cap, spec §40.3); BChatRoom is gone (spec §40.2 #1). Community is not
-/// served yet.
+/// group (the edition's cap, spec §40.3) and Community (its cap is `community_member_cap`;
+/// whether the edition may create one is `community_allowed`); BChatRoom is gone (spec §40.2
+/// #1) unless an app switches `allow_bchatroom` on.
 macro_rules! current_types {
     ($cap:expr) => {
         &[
@@ -302,6 +397,13 @@ macro_rules! current_types {
                 members_at_creation: false,
                 has_admins: true,
             },
+            GroupTypeRule {
+                kind: GroupType::Community,
+                id_char: 'c',
+                max_members: Some(100_000),
+                members_at_creation: true,
+                has_admins: true,
+            },
         ]
     };
 }
@@ -315,7 +417,6 @@ const CURRENT_BASE: RulesProfile = RulesProfile {
     member_list_max: 100,
     group_id_max_bytes: 48,
     group_id_printable_ascii: true,
-    bchatroom_max: 0,
     add_group_member_batch: 20,
     delete_group_member_batch: 100,
     import_group_member_batch: 20,
@@ -324,6 +425,20 @@ const CURRENT_BASE: RulesProfile = RulesProfile {
     group_list_cursor_base: 1 << 32,
     msg_max_bytes: 12_000,
     import_msgs_per_call: 7,
+    daily_group_creations: 0,
+    daily_net_group_increase: 10_000,
+    daily_quota_alarm_percent: 70,
+    community_allowed: true,
+    community_member_cap: 100_000,
+    member_cap: 2000,
+    community_max: 100_000,
+    type_aliases: true,
+    allow_bchatroom: false,
+    dup_group_id_rule: DupGroupIdRule::Creator,
+    assigned_id_len: 9,
+    custom_key_word_chars: true,
+    create_group_join_options: true,
+    member_cap_code_10038: true,
     ..DEFAULT_TABLE
 };
 
@@ -333,6 +448,14 @@ pub static CURRENT_TRIAL: RulesProfile = RulesProfile {
     group_types: current_types!(20),
     groups_per_user: 50,
     history_retention_days: 7,
+    member_cap: 20,
+    total_groups: 100,
+    avchatroom_max: 10,
+    daily_net_group_increase: 0,
+    community_allowed: false,
+    community_member_cap: 0,
+    community_max: 0,
+    accounts_max: 100,
     ..CURRENT_BASE
 };
 
@@ -342,6 +465,11 @@ pub static CURRENT_PRO: RulesProfile = RulesProfile {
     group_types: current_types!(200),
     groups_per_user: 500,
     history_retention_days: 7,
+    member_cap: 200,
+    avchatroom_max: 50,
+    community_allowed: false,
+    community_member_cap: 0,
+    community_max: 0,
     ..CURRENT_BASE
 };
 
@@ -360,7 +488,8 @@ pub static CURRENT_ENTERPRISE: RulesProfile = RulesProfile {
     group_types: current_types!(6000),
     groups_per_user: 5000,
     history_retention_days: 90,
-    daily_group_creations: 50_000,
+    member_cap: 6000,
+    daily_net_group_increase: 50_000,
     ..CURRENT_BASE
 };
 

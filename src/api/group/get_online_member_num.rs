@@ -24,6 +24,7 @@ const NOT_COUNTED: &[GroupType] = &[
     GroupType::Public,
     GroupType::ChatRoom,
     GroupType::BChatRoom,
+    GroupType::Community,
 ];
 
 /// The get_online_member_num body (spec §38).

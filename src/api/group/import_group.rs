@@ -108,6 +108,7 @@ impl Request {
             AppDefinedData: self.AppDefinedData,
             AppMemberDefinedData: None,
             MemberList: None,
+            ..create_group::Request::default()
         }
     }
 }
