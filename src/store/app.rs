@@ -47,6 +47,8 @@ pub struct AppState {
     /// The China day (plus one) on which the daily-quota alarm last fired (0 never).
     alarmed_day: AtomicU64,
     counts: GroupCounts,
+    /// Stored accounts (and room taken for imports in progress), for `accounts_max`.
+    account_count: AtomicU32,
     /// Whether anything was stored here (see [`super::slots`]).
     holding: Holding,
     /// The store's count of apps holding state, which the first store into this app joins.
@@ -194,6 +196,7 @@ impl AppState {
             net_daily: NetDailyCounter::default(),
             alarmed_day: AtomicU64::new(0),
             counts: GroupCounts::default(),
+            account_count: AtomicU32::new(0),
             holding,
             slots,
         }
@@ -240,8 +243,77 @@ impl AppState {
     /// Imports `id`, or updates its profile; 70020 when this would be one app too many.
     pub fn import(&self, id: &str, account: Account) -> Result<(), VendorError> {
         self.claim()?;
-        self.accounts.insert(id.to_string(), account);
+        if self.accounts.insert(id.to_string(), account).is_none() {
+            self.account_count.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(())
+    }
+
+    /// Imports `items` in order (account_import, multiaccount_import): each UserID with its
+    /// `Nick` and `FaceUrl` when given (an imported account's profile is then updated), else
+    /// only when new. 70398 when the new accounts would pass the app's `accounts_max` (spec
+    /// §40.3), and then none is imported: the room for all of them is taken in one step, so
+    /// concurrent imports cannot pass the limit together. 70020 when this would be one app
+    /// too many.
+    pub fn import_batch(
+        &self,
+        items: Vec<(String, Option<(String, String)>)>,
+    ) -> Result<(), VendorError> {
+        // An App admin is no stored account unless a profile is given for it (as before).
+        let items: Vec<(String, Option<(String, String)>)> = items
+            .into_iter()
+            .filter(|(id, profile)| profile.is_some() || !self.policy.is_admin(id))
+            .collect();
+        let mut fresh: Vec<&str> = items
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .filter(|id| !self.accounts.contains_key(*id))
+            .collect();
+        if items.is_empty() {
+            return Ok(());
+        }
+        fresh.sort_unstable();
+        fresh.dedup();
+        let k = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
+        let max = self.policy.limits.accounts_max;
+        self.account_count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (max == 0 || n.saturating_add(k) <= max).then_some(n.saturating_add(k))
+            })
+            .map_err(|n| {
+                VendorError::AccountsQuota(format!(
+                    "this app has {n} imported accounts and {k} more would pass {max}, the most its {} edition allows ([apps.limits] accounts_max); delete some or upgrade",
+                    self.rules.edition.map_or("", |e| e.as_str())
+                ))
+            })?;
+        if let Err(e) = self.claim() {
+            self.account_count.fetch_sub(k, Ordering::AcqRel);
+            return Err(e);
+        }
+        let mut inserted = 0u32;
+        for (id, profile) in items {
+            let new = !self.accounts.contains_key(&id);
+            let mut a = self.accounts.entry(id).or_default();
+            inserted += u32::from(new);
+            if let Some((nick, face_url)) = profile {
+                a.nick = nick;
+                a.face_url = face_url;
+            }
+        }
+        // A concurrent delete or import between the count and the inserts: keep the count true.
+        if inserted < k {
+            self.account_count.fetch_sub(k - inserted, Ordering::AcqRel);
+        } else if inserted > k {
+            self.account_count.fetch_add(inserted - k, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
+    /// Counts a new stored account.
+    fn counted_new(&self, new: bool) {
+        if new {
+            self.account_count.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     /// Imports `id` with this profile, or updates the profile of an imported account (what
@@ -253,6 +325,7 @@ impl AppState {
         face_url: String,
     ) -> Result<(), VendorError> {
         self.claim()?;
+        self.counted_new(!self.accounts.contains_key(id));
         let mut a = self.accounts.entry(id.to_string()).or_default();
         a.nick = nick;
         a.face_url = face_url;
@@ -266,6 +339,7 @@ impl AppState {
     pub fn kick(&self, id: &str, now: u64) -> Result<bool, VendorError> {
         if self.policy.is_admin(id) {
             self.claim()?;
+            self.counted_new(!self.accounts.contains_key(id));
             self.accounts.entry(id.to_string()).or_default().kicked_at = Some(now);
             return Ok(true);
         }
@@ -307,6 +381,7 @@ impl AppState {
     pub fn import_if_new(&self, id: &str) -> Result<(), VendorError> {
         if !self.is_imported(id) {
             self.claim()?;
+            self.counted_new(!self.accounts.contains_key(id));
             self.accounts.entry(id.to_string()).or_default();
         }
         Ok(())
@@ -314,7 +389,11 @@ impl AppState {
 
     /// Deletes an imported account; `false` when it was not imported.
     pub fn delete_account(&self, id: &str) -> bool {
-        self.accounts.remove(id).is_some()
+        let gone = self.accounts.remove(id).is_some();
+        if gone {
+            self.account_count.fetch_sub(1, Ordering::AcqRel);
+        }
+        gone
     }
 
     /// Every stored account (admins only once kicked: see [`Self::kick`]), sorted by UserID.

@@ -669,6 +669,108 @@ async fn the_daily_quota_alarm_fires_once_when_the_net_increase_passes_70_percen
     );
 }
 
+// ---- accounts and custom keys (spec §40.3 accounts_max, §40.2 #21) ----
+
+#[tokio::test]
+async fn the_trial_edition_imports_100_accounts_then_answers_70398_and_imports_nothing_more() {
+    let emu = current(
+        "trial",
+        "[apps.limits]
+accounts_max = 3
+",
+    )
+    .await;
+    let import = |id: &'static str| {
+        let emu = &emu;
+        async move {
+            emu.call("im_open_login_svc/account_import", json!({"UserID": id}))
+                .await
+        }
+    };
+    assert_eq!(code(&import("a").await), 0);
+    assert_eq!(
+        code(&import("a").await),
+        0,
+        "an existing account is no new one"
+    );
+    let multi = |ids: Value| {
+        let emu = &emu;
+        async move {
+            emu.call(
+                "im_open_login_svc/multiaccount_import",
+                json!({"Accounts": ids}),
+            )
+            .await
+        }
+    };
+    let v = multi(json!(["a", "b", "c", "d"])).await;
+    assert_eq!(code(&v), 70398, "{v}");
+    let check = emu
+        .call(
+            "im_open_login_svc/account_check",
+            json!({"CheckItem": [{"UserID": "b"}]}),
+        )
+        .await;
+    assert_eq!(
+        check["ResultItem"][0]["AccountStatus"], "NotImported",
+        "{check}"
+    );
+    assert_eq!(code(&multi(json!(["b", "c"])).await), 0);
+    let v = import("d").await;
+    assert_eq!(code(&v), 70398, "{v}");
+    let del = emu
+        .call(
+            "im_open_login_svc/account_delete",
+            json!({"DeleteItem": [{"UserID": "c"}]}),
+        )
+        .await;
+    assert_eq!(code(&del), 0, "{del}");
+    assert_eq!(code(&import("d").await), 0, "a deletion makes room");
+    // The edition's own number, and none under Pro.
+    let trial = current("trial", "").await;
+    let ids: Vec<String> = (0..100).map(|i| format!("u{i}")).collect();
+    trial.import_many(&ids).await;
+    let v = trial
+        .call(
+            "im_open_login_svc/account_import",
+            json!({"UserID": "u100"}),
+        )
+        .await;
+    assert_eq!(code(&v), 70398, "{v}");
+    let pro = current("pro", "").await;
+    let ids: Vec<String> = (0..101).map(|i| format!("u{i}")).collect();
+    pro.import_many(&ids).await;
+}
+
+#[tokio::test]
+async fn custom_field_keys_are_letters_digits_and_underscore_under_current() {
+    let fields = "[[apps.group_custom_fields]]\nkey = \"Color_2\"\n[[apps.group_custom_fields]]\nkey = \"my-key\"\n[[apps.group_custom_fields]]\nkey = \"a.b\"\n";
+    let emu = current("ultimate", fields).await;
+    let body = |key: &str| {
+        let mut b = with_id("Public", key);
+        b["AppDefinedData"] = json!([{"Key": key, "Value": "v"}]);
+        b
+    };
+    assert_eq!(code(&create(&emu, body("Color_2")).await), 0);
+    let v = create(&emu, body("my-key")).await;
+    assert_eq!(code(&v), 10004, "{v}");
+    assert!(
+        info(&v).contains("'-'") && info(&v).contains("A-Za-z0-9_"),
+        "{v}"
+    );
+    assert!(!emu.group_exists("my-key").await);
+    let v = emu
+        .call(
+            "group_open_http_svc/modify_group_base_info",
+            json!({"GroupId": "Color_2", "AppDefinedData": [{"Key": "a.b", "Value": "v"}]}),
+        )
+        .await;
+    assert_eq!(code(&v), 10004, "{v}");
+    let old = app_with("default", "ultimate", fields, false).await;
+    let v = create(&old, body("my-key")).await;
+    assert_eq!(code(&v), 0, "{v}");
+}
+
 // ---- config (spec §40.7) ----
 
 #[test]
