@@ -560,9 +560,192 @@ impl GroupTypeRule {
     }
 }
 
+/// `12,345`: a number with thousands separators, as the README writes them.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A quota: its number, or `∞` for 0.
+fn quota(n: u32) -> String {
+    if n == 0 { "∞".into() } else { thousands(n.into()) }
+}
+
+/// One row of the README's numbers table: its label and its cell for a profile.
+type Row = (&'static str, fn(&RulesProfile) -> String);
+
+const TABLE_ROWS: &[Row] = &[
+    ("group types", |p| {
+        let mut names: Vec<&str> = p.group_types.iter().map(|t| t.name()).collect();
+        if !p.community_allowed {
+            names.retain(|n| *n != "Community");
+        }
+        let mut cell = names.join(", ");
+        if !p.allow_bchatroom {
+            cell.push_str(" (BChatRoom 10004)");
+        }
+        if p.type_aliases {
+            cell.push_str("; `Work`→Private, `Meeting`→ChatRoom");
+        }
+        if p.group_type("Community").is_some() && !p.community_allowed {
+            cell.push_str("; Community 10059");
+        }
+        cell
+    }),
+    ("create_group calls a second (60007)", |p| {
+        thousands(p.create_group_per_second.into())
+    }),
+    ("create_group `MemberList` items (10005)", |p| {
+        thousands(p.member_list_max as u64)
+    }),
+    (
+        "members per Private / Public / ChatRoom group: default and cap of `MaxMemberCount` (`member_cap`; 10004 / 10038)",
+        |p| match p.member_cap {
+            0 => {
+                let caps: Vec<String> = p
+                    .group_types
+                    .iter()
+                    .filter_map(|t| t.max_members.filter(|_| t.members_at_creation))
+                    .map(|n| thousands(n.into()))
+                    .collect();
+                caps.join(" / ")
+            }
+            n => thousands(n.into()),
+        },
+    ),
+    ("members per Community (`community_member_cap`)", |p| {
+        match p.community_member_cap {
+            0 => "—".into(),
+            n => thousands(n.into()),
+        }
+    }),
+    ("custom `GroupId` bytes (10004)", |p| {
+        let chars = if p.group_id_printable_ascii {
+            "printable ASCII"
+        } else {
+            "no control characters"
+        };
+        format!("{}, {chars}", p.group_id_max_bytes)
+    }),
+    ("base32 characters of an assigned ID (Community)", |p| {
+        if p.edition.is_none() {
+            thousands(p.assigned_id_len as u64)
+        } else {
+            format!("{} ({})", p.assigned_id_len, p.community_id_len)
+        }
+    }),
+    ("groups per app (`total_groups`, 10058)", |p| quota(p.total_groups)),
+    ("AVChatRoom groups per app (`avchatroom_max`, 10036)", |p| {
+        quota(p.avchatroom_max)
+    }),
+    ("Communities per app (`community_max`, 10006)", |p| {
+        if p.community_allowed {
+            quota(p.community_max)
+        } else {
+            "—".into()
+        }
+    }),
+    ("BChatRoom groups per app (`bchatroom_max`, 10006)", |p| {
+        if p.allow_bchatroom {
+            quota(p.bchatroom_max)
+        } else {
+            "—".into()
+        }
+    }),
+    (
+        "group creations a China day (10006): created (`daily_group_creations`) or created − destroyed (`daily_net_group_increase`)",
+        |p| match (p.daily_group_creations, p.daily_net_group_increase) {
+            (0, 0) => "—".into(),
+            (n, 0) => format!("{} created", thousands(n.into())),
+            (_, n) => format!("{} net", thousands(n.into())),
+        },
+    ),
+    ("groups one user belongs to (`groups_per_user`, 10037)", |p| {
+        match p.groups_per_user {
+            0 => "off".into(),
+            n => thousands(n.into()),
+        }
+    }),
+    ("imported accounts (`accounts_max`, 70398)", |p| quota(p.accounts_max)),
+    ("add / delete / import member batches", |p| {
+        format!(
+            "{} / {} / {}",
+            p.add_group_member_batch, p.delete_group_member_batch, p.import_group_member_batch
+        )
+    }),
+    ("get_group_member_info `Limit`", |p| {
+        thousands(p.member_info_max_limit.into())
+    }),
+    ("message bytes (80002)", |p| thousands(p.msg_max_bytes as u64)),
+    ("messages per import_group_msg", |p| {
+        thousands(p.import_msgs_per_call as u64)
+    }),
+    ("history retention, days", |p| {
+        thousands(p.history_retention_days.into())
+    }),
+    ("get_appid_group_list calls a second", |p| {
+        match p.group_list_per_second {
+            0 => format!("{} (60007)", p.other_per_second),
+            n => format!("{n} (10006)"),
+        }
+    }),
+];
+
+/// The README's table of the numbers of `default` and of `current` by edition, side by side
+/// (issue 13), generated from the profile data so the two cannot drift apart; a unit test
+/// checks that the README holds it verbatim.
+pub fn numbers_table() -> String {
+    let profiles = [
+        &DEFAULT,
+        &CURRENT_TRIAL,
+        &CURRENT_PRO,
+        &CURRENT_ULTIMATE,
+        &CURRENT_ENTERPRISE,
+    ];
+    let mut out = String::from(
+        "| number | default | current: trial | pro | ultimate | enterprise |\n|---|---|---|---|---|---|\n",
+    );
+    for (label, cell) in TABLE_ROWS {
+        out.push_str("| ");
+        out.push_str(label);
+        for p in profiles {
+            out.push_str(" | ");
+            out.push_str(&cell(p));
+        }
+        out.push_str(" |\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_shows_the_numbers_table_generated_from_the_profiles() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let table = numbers_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's rules-profile table is out of date; paste this in its place:\n{table}"
+        );
+    }
+
+    #[test]
+    fn the_member_cap_matches_the_type_table_of_every_current_edition() {
+        for p in [&CURRENT_TRIAL, &CURRENT_PRO, &CURRENT_ULTIMATE, &CURRENT_ENTERPRISE] {
+            for kind in [GroupType::Private, GroupType::Public, GroupType::ChatRoom] {
+                assert_eq!(p.rule_of(kind).and_then(|r| r.max_members), Some(p.member_cap));
+            }
+        }
+    }
 
     #[test]
     fn default_profile_is_found_by_name() {
