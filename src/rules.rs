@@ -565,7 +565,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -575,7 +575,11 @@ fn thousands(n: u64) -> String {
 
 /// A quota: its number, or `∞` for 0.
 fn quota(n: u32) -> String {
-    if n == 0 { "∞".into() } else { thousands(n.into()) }
+    if n == 0 {
+        "∞".into()
+    } else {
+        thousands(n.into())
+    }
 }
 
 /// One row of the README's numbers table: its label and its cell for a profile.
@@ -620,12 +624,13 @@ const TABLE_ROWS: &[Row] = &[
             n => thousands(n.into()),
         },
     ),
-    ("members per Community (`community_member_cap`)", |p| {
-        match p.community_member_cap {
+    (
+        "members per Community (`community_member_cap`)",
+        |p| match p.community_member_cap {
             0 => "—".into(),
             n => thousands(n.into()),
-        }
-    }),
+        },
+    ),
     ("custom `GroupId` bytes (10004)", |p| {
         let chars = if p.group_id_printable_ascii {
             "printable ASCII"
@@ -641,7 +646,9 @@ const TABLE_ROWS: &[Row] = &[
             format!("{} ({})", p.assigned_id_len, p.community_id_len)
         }
     }),
-    ("groups per app (`total_groups`, 10058)", |p| quota(p.total_groups)),
+    ("groups per app (`total_groups`, 10058)", |p| {
+        quota(p.total_groups)
+    }),
     ("AVChatRoom groups per app (`avchatroom_max`, 10036)", |p| {
         quota(p.avchatroom_max)
     }),
@@ -667,13 +674,16 @@ const TABLE_ROWS: &[Row] = &[
             (_, n) => format!("{} net", thousands(n.into())),
         },
     ),
-    ("groups one user belongs to (`groups_per_user`, 10037)", |p| {
-        match p.groups_per_user {
+    (
+        "groups one user belongs to (`groups_per_user`, 10037)",
+        |p| match p.groups_per_user {
             0 => "off".into(),
             n => thousands(n.into()),
-        }
+        },
+    ),
+    ("imported accounts (`accounts_max`, 70398)", |p| {
+        quota(p.accounts_max)
     }),
-    ("imported accounts (`accounts_max`, 70398)", |p| quota(p.accounts_max)),
     ("add / delete / import member batches", |p| {
         format!(
             "{} / {} / {}",
@@ -683,7 +693,9 @@ const TABLE_ROWS: &[Row] = &[
     ("get_group_member_info `Limit`", |p| {
         thousands(p.member_info_max_limit.into())
     }),
-    ("message bytes (80002)", |p| thousands(p.msg_max_bytes as u64)),
+    ("message bytes (80002)", |p| {
+        thousands(p.msg_max_bytes as u64)
+    }),
     ("messages per import_group_msg", |p| {
         thousands(p.import_msgs_per_call as u64)
     }),
@@ -740,9 +752,17 @@ mod tests {
 
     #[test]
     fn the_member_cap_matches_the_type_table_of_every_current_edition() {
-        for p in [&CURRENT_TRIAL, &CURRENT_PRO, &CURRENT_ULTIMATE, &CURRENT_ENTERPRISE] {
+        for p in [
+            &CURRENT_TRIAL,
+            &CURRENT_PRO,
+            &CURRENT_ULTIMATE,
+            &CURRENT_ENTERPRISE,
+        ] {
             for kind in [GroupType::Private, GroupType::Public, GroupType::ChatRoom] {
-                assert_eq!(p.rule_of(kind).and_then(|r| r.max_members), Some(p.member_cap));
+                assert_eq!(
+                    p.rule_of(kind).and_then(|r| r.max_members),
+                    Some(p.member_cap)
+                );
             }
         }
     }

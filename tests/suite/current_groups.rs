@@ -573,6 +573,26 @@ async fn the_daily_quota_counts_the_net_increase_so_a_destruction_makes_room() {
 }
 
 #[tokio::test]
+async fn a_creation_refused_after_the_quotas_gives_every_quota_back() {
+    let emu = current(
+        "ultimate",
+        "sensitive_words = [\"bad\"]\n[apps.limits]\ntotal_groups = 1\ngroups_per_user = 1\ndaily_net_group_increase = 1\n",
+    )
+    .await;
+    let mut bad = with_id("Public", "a");
+    bad["Name"] = json!("bad name");
+    assert_eq!(code(&create(&emu, bad).await), 80001);
+    assert!(!emu.group_exists("a").await);
+    let v = create(&emu, with_id("Public", "a")).await;
+    assert_eq!(
+        code(&v),
+        0,
+        "total, owner and daily quotas were given back: {v}"
+    );
+    assert_eq!(code(&create(&emu, with_id("Public", "b")).await), 10058);
+}
+
+#[tokio::test]
 async fn the_quotas_are_exact_under_concurrent_creations() {
     let emu = current(
         "ultimate",
