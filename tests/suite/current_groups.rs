@@ -632,6 +632,24 @@ async fn the_quotas_are_exact_under_concurrent_creations() {
         ok += usize::from(c == 0);
     }
     assert_eq!(ok, 5);
+    // One custom ID, many at once by one caller: one creation, and 10025 for every other.
+    let same = std::sync::Arc::new(current("ultimate", "").await);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let emu = std::sync::Arc::clone(&same);
+        tasks.push(tokio::spawn(async move {
+            let mut body = with_id("Public", "race");
+            body["Owner_Account"] = json!(format!("o{i}"));
+            code(&emu.call(CREATE, body).await)
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.expect("task"));
+    }
+    codes.sort_unstable();
+    assert_eq!(codes[0], 0, "{codes:?}");
+    assert!(codes[1..].iter().all(|c| *c == 10025), "{codes:?}");
 }
 
 #[tokio::test]
@@ -792,6 +810,29 @@ async fn custom_field_keys_are_letters_digits_and_underscore_under_current() {
 }
 
 // ---- config (spec §40.7) ----
+
+#[tokio::test]
+async fn import_send_time_strict_may_be_switched_off_per_app() {
+    const CREATED: u64 = 1_600_000_000;
+    for (extra, want) in [
+        ("", 10004),
+        ("[apps.rules]\nimport_send_time_strict = false\n", 0),
+    ] {
+        let emu = current("ultimate", extra).await;
+        let g = json!({"Owner_Account": "leckie", "Type": "Public", "GroupId": "g", "Name": "n", "CreateTime": CREATED});
+        let v = emu.call("group_open_http_svc/import_group", g).await;
+        assert_eq!(code(&v), 0, "{v}");
+        let msg = json!({"From_Account": "leckie", "SendTime": CREATED, "Random": 7,
+                         "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "t"}}]});
+        let v = emu
+            .call(
+                "group_open_http_svc/import_group_msg",
+                json!({"GroupId": "g", "MsgList": [msg]}),
+            )
+            .await;
+        assert_eq!(v["ImportMsgResult"][0]["Result"], want, "{extra:?}: {v}");
+    }
+}
 
 #[test]
 fn rules_switches_and_limits_are_read_per_app_and_bad_ones_are_refused_with_the_line() {

@@ -48,16 +48,17 @@ impl VendorCommand for CreateGroup {
         call.app.claim()?;
         let answer = Created::of(&new, call.rules());
         let net = quota.net_increase();
+        let owner = new.group.owner.clone();
         let (callbacks, origin) = (&call.emu.callbacks, callback_origin(&call));
         if !(origin.is_on(BEFORE_CREATE_GROUP) || origin.is_on(AFTER_CREATE_GROUP)) {
-            let group_id = call.app.insert_group(new, quota, now)?;
+            let group_id = raced(&call, call.app.insert_group(new, quota, now), owner)?;
             quota_alarm(&call, net, now);
             return Ok(envelope::ok(answer.with_id(group_id)));
         }
         let event = BeforeCreateGroup::new(&new, &call.identifier, call.now_ms());
         callbacks.before_create(origin, &event).await?;
         let custom = new.group.custom.clone();
-        let group_id = call.app.insert_group(new, quota, now)?;
+        let group_id = raced(&call, call.app.insert_group(new, quota, now), owner)?;
         callbacks.after(origin, &event.created(group_id.clone(), custom));
         quota_alarm(&call, net, now);
         Ok(envelope::ok(answer.with_id(group_id)))
@@ -116,6 +117,21 @@ fn check_id_free(call: &Call, id: &str, owner: Option<&str>) -> Result<(), Vendo
         )));
     }
     Err(VendorError::GroupIdInUse(id.to_string()))
+}
+
+/// An insert that lost the race for its custom ID answers as if the ID had been taken before
+/// the request: 10025 or 10021 by `dup_group_id_rule`.
+fn raced(
+    call: &Call,
+    inserted: Result<String, VendorError>,
+    owner: Option<String>,
+) -> Result<String, VendorError> {
+    match inserted {
+        Err(VendorError::GroupIdInUse(id)) => Err(check_id_free(call, &id, owner.as_deref())
+            .err()
+            .unwrap_or(VendorError::GroupIdInUse(id))),
+        other => other,
+    }
 }
 
 /// Sends `Group.CallbackOnDailyGroupQuotaAlarm` when the day's net increase `net` has just
