@@ -129,9 +129,20 @@ fn check_type(
             rules.type_names()
         ))
     })?;
-    let rule = policy
-        .group_type(t)
-        .ok_or_else(|| invalid(diagnose::unknown_type("Type", t, rules)))?;
+    let rule = policy.group_type(t).ok_or_else(|| {
+        if matches!(t, "Work" | "Meeting") && rules.type_aliases && !policy.switches.type_aliases {
+            return invalid(format!(
+                "Type {t:?} is an alias this app has switched off ([apps.rules] type_aliases = false); send \"{}\"",
+                if t == "Work" { "Private" } else { "ChatRoom" }
+            ));
+        }
+        if t == "BChatRoom" && rules.allow_bchatroom && !policy.switches.allow_bchatroom {
+            return invalid(
+                "Type \"BChatRoom\" is switched off for this app ([apps.rules] allow_bchatroom = false)",
+            );
+        }
+        invalid(diagnose::unknown_type("Type", t, rules))
+    })?;
     if rule.kind == GroupType::Community {
         let edition = rules.edition.map_or("", |e| e.as_str());
         if !rules.community_allowed {

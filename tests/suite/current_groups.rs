@@ -198,7 +198,9 @@ async fn work_and_meeting_are_stored_read_and_listed_as_private_and_chatroom() {
 async fn the_type_aliases_switch_off_refuses_work_and_meeting() {
     let emu = current("ultimate", "[apps.rules]\ntype_aliases = false\n").await;
     for t in ["Work", "Meeting"] {
-        assert_eq!(code(&create(&emu, group(t)).await), 10004, "{t}");
+        let v = create(&emu, group(t)).await;
+        assert_eq!(code(&v), 10004, "{t}");
+        assert!(info(&v).contains("type_aliases = false"), "{v}");
     }
     let old = app_with("default", "ultimate", "", false).await;
     assert_eq!(code(&create(&old, group("Work")).await), 10004);
