@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::domain::group::GroupType;
 use crate::error::VendorError;
-use crate::rules::RulesProfile;
+use crate::rules::{DupGroupIdRule, GroupTypeRule, RulesProfile};
 
 /// The App admins of a zero-config app: the console default and the name every vendor example uses.
 pub const ZERO_CONFIG_ADMINS: [&str; 2] = ["administrator", "admin"];
@@ -70,6 +71,22 @@ pub struct Limits {
     /// send_group_msg messages per China Standard Time day (10023 beyond; 0 = unlimited;
     /// spec §31.2 step 10, §40.3 `daily_rest_group_msgs`).
     pub daily_rest_group_msgs: u32,
+    /// Groups of every type existing per app (10058 beyond; spec §40.3).
+    pub total_groups: u32,
+    /// AVChatRoom groups existing per app (10036 beyond; spec §40.3).
+    pub avchatroom_max: u32,
+    /// Community groups existing per app (10006 beyond; spec §40.3).
+    pub community_max: u32,
+    /// Groups created minus destroyed per China Standard Time day (10006 beyond; spec §40.3).
+    pub daily_net_group_increase: u32,
+    /// Default and cap of `MaxMemberCount` for Private, Public and ChatRoom (0 = each type's
+    /// own cap; a size, not a quota: `--no-limits` keeps it; spec §40.3, §40.7).
+    pub member_cap: u32,
+    /// Default and cap of a Community's `MaxMemberCount` (0 = the type table's; a size, kept
+    /// by `--no-limits`; spec §40.3).
+    pub community_member_cap: u32,
+    /// Imported accounts per app (70398 beyond; spec §40.3).
+    pub accounts_max: u32,
 }
 
 impl Limits {
@@ -87,6 +104,29 @@ impl Limits {
             group_msgs_per_second_per_group: rules.group_msgs_per_second_per_group,
             group_list_per_second: rules.group_list_per_second,
             daily_rest_group_msgs: rules.daily_rest_group_msgs,
+            total_groups: rules.total_groups,
+            avchatroom_max: rules.avchatroom_max,
+            community_max: rules.community_max,
+            daily_net_group_increase: rules.daily_net_group_increase,
+            member_cap: rules.member_cap,
+            community_member_cap: rules.community_member_cap,
+            accounts_max: rules.accounts_max,
+        }
+    }
+
+    /// These limits with every rate and quota off (`--no-limits`, spec §7): what stays are
+    /// the sizes that are edition rules rather than quotas (spec §40.7): the member caps, and
+    /// under a profile with editions the batch caps.
+    pub fn without_quotas(self, rules: &RulesProfile) -> Self {
+        let keep_batches = rules.edition.is_some();
+        let batch = |n: u32| if keep_batches { n } else { 0 };
+        Self {
+            member_cap: self.member_cap,
+            community_member_cap: self.community_member_cap,
+            add_group_member_batch: batch(self.add_group_member_batch),
+            delete_group_member_batch: batch(self.delete_group_member_batch),
+            import_group_member_batch: batch(self.import_group_member_batch),
+            ..Self::UNLIMITED
         }
     }
 
@@ -118,6 +158,15 @@ impl Limits {
             daily_rest_group_msgs: o
                 .daily_rest_group_msgs
                 .unwrap_or(self.daily_rest_group_msgs),
+            total_groups: o.total_groups.unwrap_or(self.total_groups),
+            avchatroom_max: o.avchatroom_max.unwrap_or(self.avchatroom_max),
+            community_max: o.community_max.unwrap_or(self.community_max),
+            daily_net_group_increase: o
+                .daily_net_group_increase
+                .unwrap_or(self.daily_net_group_increase),
+            member_cap: o.member_cap.unwrap_or(self.member_cap),
+            community_member_cap: o.community_member_cap.unwrap_or(self.community_member_cap),
+            accounts_max: o.accounts_max.unwrap_or(self.accounts_max),
         }
     }
 
@@ -134,6 +183,13 @@ impl Limits {
         group_msgs_per_second_per_group: 0,
         group_list_per_second: 0,
         daily_rest_group_msgs: 0,
+        total_groups: 0,
+        avchatroom_max: 0,
+        community_max: 0,
+        daily_net_group_increase: 0,
+        member_cap: 0,
+        community_member_cap: 0,
+        accounts_max: 0,
     };
 }
 
@@ -212,6 +268,20 @@ pub struct LimitOverrides {
     pub history_retention_days: Option<u32>,
     /// See [`Limits::daily_rest_group_msgs`].
     pub daily_rest_group_msgs: Option<u32>,
+    /// See [`Limits::total_groups`].
+    pub total_groups: Option<u32>,
+    /// See [`Limits::avchatroom_max`].
+    pub avchatroom_max: Option<u32>,
+    /// See [`Limits::community_max`].
+    pub community_max: Option<u32>,
+    /// See [`Limits::daily_net_group_increase`].
+    pub daily_net_group_increase: Option<u32>,
+    /// See [`Limits::member_cap`].
+    pub member_cap: Option<u32>,
+    /// See [`Limits::community_member_cap`].
+    pub community_member_cap: Option<u32>,
+    /// See [`Limits::accounts_max`].
+    pub accounts_max: Option<u32>,
 }
 
 impl LimitOverrides {
@@ -228,6 +298,13 @@ impl LimitOverrides {
             groups_per_user: Some(limits.groups_per_user),
             group_msgs_per_second_per_group: Some(limits.group_msgs_per_second_per_group),
             daily_rest_group_msgs: Some(limits.daily_rest_group_msgs),
+            total_groups: Some(limits.total_groups),
+            avchatroom_max: Some(limits.avchatroom_max),
+            community_max: Some(limits.community_max),
+            daily_net_group_increase: Some(limits.daily_net_group_increase),
+            member_cap: Some(limits.member_cap),
+            community_member_cap: Some(limits.community_member_cap),
+            accounts_max: Some(limits.accounts_max),
             ..Self::default()
         }
     }
@@ -254,6 +331,13 @@ impl LimitOverrides {
             import_msgs_per_call: o.import_msgs_per_call.or(self.import_msgs_per_call),
             history_retention_days: o.history_retention_days.or(self.history_retention_days),
             daily_rest_group_msgs: o.daily_rest_group_msgs.or(self.daily_rest_group_msgs),
+            total_groups: o.total_groups.or(self.total_groups),
+            avchatroom_max: o.avchatroom_max.or(self.avchatroom_max),
+            community_max: o.community_max.or(self.community_max),
+            daily_net_group_increase: o.daily_net_group_increase.or(self.daily_net_group_increase),
+            member_cap: o.member_cap.or(self.member_cap),
+            community_member_cap: o.community_member_cap.or(self.community_member_cap),
+            accounts_max: o.accounts_max.or(self.accounts_max),
         }
     }
 }
@@ -285,6 +369,48 @@ impl MessageRules {
     /// The retention in seconds (0 = for ever).
     pub fn retention_s(&self) -> u64 {
         u64::from(self.retention_days) * 86_400
+    }
+}
+
+/// The rule switches of spec §40.7, per app: the profile's values, with the app's
+/// `[apps.rules]` overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSwitches {
+    /// `Work`/`Meeting` accepted as aliases of Private/ChatRoom.
+    pub type_aliases: bool,
+    /// BChatRoom may be created.
+    pub allow_bchatroom: bool,
+    /// Which code a re-used custom GroupId gets.
+    pub dup_group_id_rule: DupGroupIdRule,
+    /// import_group_msg refuses equal `SendTime`s (spec §36.2).
+    pub import_send_time_strict: bool,
+}
+
+/// `[apps.rules]` of the config file: each switch optional (spec §40.7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchOverrides {
+    /// See [`RuleSwitches::type_aliases`].
+    pub type_aliases: Option<bool>,
+    /// See [`RuleSwitches::allow_bchatroom`].
+    pub allow_bchatroom: Option<bool>,
+    /// See [`RuleSwitches::dup_group_id_rule`] (`creator`, `owner` or `always_10021`).
+    pub dup_group_id_rule: Option<DupGroupIdRule>,
+    /// See [`RuleSwitches::import_send_time_strict`].
+    pub import_send_time_strict: Option<bool>,
+}
+
+impl RuleSwitches {
+    /// The switches of `rules`, with the overrides `o` gives.
+    pub fn new(rules: &RulesProfile, o: &SwitchOverrides) -> Self {
+        Self {
+            type_aliases: o.type_aliases.unwrap_or(rules.type_aliases),
+            allow_bchatroom: o.allow_bchatroom.unwrap_or(rules.allow_bchatroom),
+            dup_group_id_rule: o.dup_group_id_rule.unwrap_or(rules.dup_group_id_rule),
+            import_send_time_strict: o
+                .import_send_time_strict
+                .unwrap_or(rules.import_send_time_strict),
+        }
     }
 }
 
@@ -351,6 +477,8 @@ pub struct AppPolicy {
     pub messages: MessageRules,
     /// Switchable features (spec §39.6).
     pub features: Features,
+    /// The rule switches (spec §40.7).
+    pub switches: RuleSwitches,
 }
 
 impl AppPolicy {
@@ -367,6 +495,44 @@ impl AppPolicy {
             rules: &crate::rules::DEFAULT,
             messages: MessageRules::new(&crate::rules::DEFAULT, &LimitOverrides::default()),
             features: Features::ALL,
+            switches: RuleSwitches::new(&crate::rules::DEFAULT, &SwitchOverrides::default()),
+        }
+    }
+
+    /// The group type `name` names for this app (spec §40.2 #1): the profile's types, with
+    /// `Work`/`Meeting` mapped to Private/ChatRoom when `type_aliases` is on, and BChatRoom
+    /// only when `allow_bchatroom` is on. `None` when it names no type the app may use.
+    pub fn group_type(&self, name: &str) -> Option<&'static GroupTypeRule> {
+        let name = match name {
+            "Work" if self.switches.type_aliases => "Private",
+            "Meeting" if self.switches.type_aliases => "ChatRoom",
+            n => n,
+        };
+        if name == GroupType::BChatRoom.as_str() {
+            if !self.switches.allow_bchatroom {
+                return None;
+            }
+            return self
+                .rules
+                .group_type(name)
+                .or_else(|| crate::rules::DEFAULT.group_type(name));
+        }
+        self.rules.group_type(name)
+    }
+
+    /// The default and cap of `MaxMemberCount` for `rule`'s type in this app (spec §40.3):
+    /// `member_cap` for Private, Public and ChatRoom and `community_member_cap` for Community
+    /// when set, else the type table's; `None` = unlimited.
+    pub fn member_cap(&self, rule: &GroupTypeRule) -> Option<u32> {
+        let set = match rule.kind {
+            GroupType::Private | GroupType::Public | GroupType::ChatRoom => self.limits.member_cap,
+            GroupType::Community => self.limits.community_member_cap,
+            _ => 0,
+        };
+        if set != 0 {
+            Some(set)
+        } else {
+            rule.max_members
         }
     }
 
@@ -425,6 +591,7 @@ impl Apps {
         p.rules = rules;
         p.limits = limits;
         p.messages = MessageRules::new(rules, &LimitOverrides::default());
+        p.switches = RuleSwitches::new(rules, &SwitchOverrides::default());
     }
 
     /// Sets the callback settings of zero-config apps (the `--callback-*` flags).

@@ -275,10 +275,11 @@ pub enum LogFormat {
 impl Config {
     /// The limits the flags ask for, on top of the profile's.
     pub fn limits(&self, rules: &RulesProfile) -> Limits {
+        let limits = Limits::from_profile(rules).with(self.limit_flags());
         if self.no_limits {
-            return Limits::UNLIMITED;
+            return limits.without_quotas(rules);
         }
-        Limits::from_profile(rules).with(self.limit_flags())
+        limits
     }
 
     /// The limit flags given, each `None` when absent.

@@ -74,6 +74,8 @@ struct AppDoc {
     features: Option<crate::apps::Features>,
     rules_profile: Option<Spanned<String>>,
     edition: Option<Spanned<String>>,
+    /// `[apps.rules]`: the switches of spec §40.7.
+    rules: Option<crate::apps::SwitchOverrides>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -282,11 +284,13 @@ fn app_policy(
     })?;
     let overrides = app.limits.unwrap_or_default();
     let messages = crate::apps::MessageRules::new(rules, &overrides);
+    let limits = Limits::from_profile(rules).with(defaults.flags.then(overrides));
     let limits = if defaults.no_limits {
-        Limits::UNLIMITED
+        limits.without_quotas(rules)
     } else {
-        Limits::from_profile(rules).with(defaults.flags.then(overrides))
+        limits
     };
+    let switches = crate::apps::RuleSwitches::new(rules, &app.rules.unwrap_or_default());
     let sensitive_words = app
         .sensitive_words
         .into_iter()
@@ -303,6 +307,7 @@ fn app_policy(
         rules,
         messages,
         features: app.features.unwrap_or_default(),
+        switches,
     })
 }
 
@@ -393,6 +398,13 @@ mod tests {
         group_msgs_per_second_per_group: 40,
         group_list_per_second: 0,
         daily_rest_group_msgs: 0,
+        total_groups: 0,
+        avchatroom_max: 0,
+        community_max: 0,
+        daily_net_group_increase: 0,
+        member_cap: 0,
+        community_member_cap: 0,
+        accounts_max: 0,
     };
 
     fn example() -> String {

@@ -203,8 +203,9 @@ pub enum VendorError {
     /// 1,000 per China Standard Time day; spec §31.2 step 10, §40.3).
     #[error("{0}")]
     DailyMsgCap(String),
-    /// 10059: the app's edition does not include the feature (`To_Account` below Ultimate under
-    /// the `current` profile; spec §31.2 step 6, §40.3).
+    /// 10059: the app's edition does not include the feature under the `current` profile
+    /// (`To_Account` in send_group_msg, a Community in create_group: below Ultimate; spec §31.2
+    /// step 6, §40.3).
     #[error("{0}")]
     EditionRequired(String),
     /// Any code with its own ErrorInfo: a before-create callback's custom code (10100..=10200),
@@ -216,6 +217,28 @@ pub enum VendorError {
         /// The ErrorInfo to answer.
         info: String,
     },
+    /// 10025: the custom GroupId is used by a group the caller itself created (or owns, per
+    /// `dup_group_id_rule`; spec §40.4, `current` profile).
+    #[error("{0}")]
+    GroupIdUsedByCaller(String),
+    /// 10036: the app has as many AVChatRoom groups as its edition allows (spec §40.3).
+    #[error("{0}")]
+    AvChatRoomQuota(String),
+    /// 10038: the members are more than the edition allows in one group and the request gave no
+    /// `MaxMemberCount` (spec §40.2 #7; the split from 10004 is an emulator choice).
+    #[error("{0}")]
+    EditionMemberCap(String),
+    /// 10058: the app has as many groups as its edition allows (spec §40.3, `total_groups`).
+    #[error("{0}")]
+    TotalGroupsQuota(String),
+    /// 11000: the app has this feature switched off (spec §40.3: Community with the app's
+    /// `features.community` off).
+    #[error("{0}")]
+    FeatureOff(String),
+    /// 70398: the app has as many imported accounts as its edition allows (spec §40.3,
+    /// `accounts_max`).
+    #[error("{0}")]
+    AccountsQuota(String),
 }
 
 impl VendorError {
@@ -268,6 +291,12 @@ impl VendorError {
             Self::DailyMsgCap(_) => 10023,
             Self::EditionRequired(_) => 10059,
             Self::Custom { code, .. } => *code,
+            Self::GroupIdUsedByCaller(_) => 10025,
+            Self::AvChatRoomQuota(_) => 10036,
+            Self::EditionMemberCap(_) => 10038,
+            Self::TotalGroupsQuota(_) => 10058,
+            Self::FeatureOff(_) => 11000,
+            Self::AccountsQuota(_) => 70398,
         }
     }
 }
@@ -325,6 +354,12 @@ impl VendorError {
             Self::DailyMsgCap(_) => "message.daily_cap",
             Self::EditionRequired(_) => "edition.required",
             Self::Custom { .. } => "custom",
+            Self::GroupIdUsedByCaller(_) => "group_id.used_by_caller",
+            Self::AvChatRoomQuota(_) => "quota.avchatroom",
+            Self::EditionMemberCap(_) => "member_list.edition_cap",
+            Self::TotalGroupsQuota(_) => "quota.total_groups",
+            Self::FeatureOff(_) => "feature.off",
+            Self::AccountsQuota(_) => "quota.accounts",
         }
     }
 }
@@ -404,6 +439,12 @@ mod tests {
             (VendorError::EmulatorBug(1), 10002),
             (VendorError::CallbackRejected(String::new()), 10016),
             (VendorError::GroupIdInUse("g".into()), 10021),
+            (VendorError::GroupIdUsedByCaller("g".into()), 10025),
+            (VendorError::AvChatRoomQuota(String::new()), 10036),
+            (VendorError::EditionMemberCap(String::new()), 10038),
+            (VendorError::TotalGroupsQuota(String::new()), 10058),
+            (VendorError::FeatureOff(String::new()), 11000),
+            (VendorError::AccountsQuota(String::new()), 70398),
             (
                 VendorError::SensitiveWord {
                     field: "Name".into(),

@@ -146,6 +146,81 @@ pub struct RulesProfile {
     /// send_group_msg messages one app may send through the REST API per China Standard Time
     /// day; 0 = unlimited (10023 beyond; spec §31.2 step 10, §40.3: `current` Trial 1,000).
     pub daily_rest_group_msgs: u32,
+    // ---- create_group and the group quotas of spec §40.2–§40.5 and §40.7 (issue 13) ----
+    /// Whether this edition may create `Community` groups (spec §40.3; 10059 otherwise).
+    pub community_allowed: bool,
+    /// Default and cap of a Community's `MaxMemberCount` (`community_member_cap`; 0 where the
+    /// edition has no Community; spec §40.3).
+    pub community_member_cap: u32,
+    /// Default and cap of `MaxMemberCount` for Private, Public and ChatRoom (`member_cap`,
+    /// the edition's cap, spec §40.3); 0 = each type's own cap in `group_types`.
+    pub member_cap: u32,
+    /// Communities that may exist per app (`community_max`; 10006 beyond; 0 = unlimited).
+    pub community_max: u32,
+    /// Groups of every type that may exist per app (`total_groups`; 10058 beyond; 0 =
+    /// unlimited).
+    pub total_groups: u32,
+    /// AVChatRoom groups that may exist per app (`avchatroom_max`; 10036 beyond; 0 =
+    /// unlimited).
+    pub avchatroom_max: u32,
+    /// The most groups created minus groups destroyed per app per China Standard Time day
+    /// (`daily_net_group_increase`; 10006 beyond; 0 = off; spec §40.3).
+    pub daily_net_group_increase: u32,
+    /// Accounts that may be imported per app (`accounts_max`; 70398 beyond; 0 = unlimited).
+    pub accounts_max: u32,
+    /// The daily-quota alarm callback fires when the day's net increase passes this percentage
+    /// of `daily_net_group_increase` (0 = never; spec §40.3, 70).
+    pub daily_quota_alarm_percent: u32,
+    /// Whether create_group's `Type` and get_appid_group_list's `GroupType` accept `Work` for
+    /// Private and `Meeting` for ChatRoom (spec §40.2 #1, §40.7 `type_aliases`).
+    pub type_aliases: bool,
+    /// Whether BChatRoom may be created (spec §40.2 #1, §40.7 `allow_bchatroom`).
+    pub allow_bchatroom: bool,
+    /// Which code a re-used custom GroupId gets (spec §40.4, §40.7 `dup_group_id_rule`).
+    pub dup_group_id_rule: DupGroupIdRule,
+    /// base32 characters after `@TGS#` and the type character in an assigned ID (spec §40.5).
+    pub assigned_id_len: usize,
+    /// What an assigned Community ID starts with, before the type character (spec §40.5).
+    pub community_id_prefix: &'static str,
+    /// base32 characters after [`Self::community_id_prefix`] and `c` (spec §40.5).
+    pub community_id_len: usize,
+    /// What a custom Community GroupId must start with (spec §40.2 #3).
+    pub community_custom_prefix: &'static str,
+    /// Whether custom-field keys may hold only `[A-Za-z0-9_]` (spec §40.2 #21).
+    pub custom_key_word_chars: bool,
+    /// Whether create_group takes `InviteJoinOption`, `SupportTopic`, `EnablePermission` and
+    /// `DefaultPermission`, stores the per-type join defaults of spec §40.4, ignores
+    /// `ApplyJoinOption` on Community and answers `HugeGroupFlag`/`Type` for a Community
+    /// (spec §40.2 #8–#11).
+    pub create_group_join_options: bool,
+    /// Whether members over the edition cap (no `MaxMemberCount` given) are 10038 rather than
+    /// 10004 (spec §40.2 #7).
+    pub member_cap_code_10038: bool,
+}
+
+/// Which code create_group answers for a custom GroupId already in use (spec §40.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DupGroupIdRule {
+    /// 10025 when the live group was created by the same `identifier`, else 10021.
+    Creator,
+    /// 10025 when the live group's `Owner_Account` equals the request's (both non-empty),
+    /// else 10021.
+    Owner,
+    /// Always 10021 (the default profile's answer).
+    #[serde(rename = "always_10021")]
+    Always10021,
+}
+
+impl DupGroupIdRule {
+    /// The spelling of the config key's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creator => "creator",
+            Self::Owner => "owner",
+            Self::Always10021 => "always_10021",
+        }
+    }
 }
 
 /// The default profile: the limits of the vendor's create_group reference page.
@@ -243,6 +318,25 @@ const DEFAULT_TABLE: RulesProfile = RulesProfile {
     targeted_group_msgs: true,
     online_count_all_types: false,
     daily_rest_group_msgs: 0,
+    community_allowed: false,
+    community_member_cap: 0,
+    member_cap: 0,
+    community_max: 0,
+    total_groups: 0,
+    avchatroom_max: 0,
+    daily_net_group_increase: 0,
+    accounts_max: 0,
+    daily_quota_alarm_percent: 0,
+    type_aliases: false,
+    allow_bchatroom: true,
+    dup_group_id_rule: DupGroupIdRule::Always10021,
+    assigned_id_len: 8,
+    community_id_prefix: "@TGS#_@TGS#",
+    community_id_len: 11,
+    community_custom_prefix: "@TGS#_",
+    custom_key_word_chars: false,
+    create_group_join_options: false,
+    member_cap_code_10038: false,
 };
 
 /// A vendor edition (spec §40.1): the `current` profile's numbers depend on it.
@@ -289,8 +383,9 @@ impl Edition {
 }
 
 /// The group types of the `current` profile with `cap` members per Private, Public and ChatRoom
-/// group (the edition's cap, spec §40.3); BChatRoom is gone (spec §40.2 #1). Community is not
-/// served yet.
+/// group (the edition's cap, spec §40.3) and Community (its cap is `community_member_cap`;
+/// whether the edition may create one is `community_allowed`); BChatRoom is gone (spec §40.2
+/// #1) unless an app switches `allow_bchatroom` on.
 macro_rules! current_types {
     ($cap:expr) => {
         &[
@@ -322,6 +417,13 @@ macro_rules! current_types {
                 members_at_creation: false,
                 has_admins: true,
             },
+            GroupTypeRule {
+                kind: GroupType::Community,
+                id_char: 'c',
+                max_members: Some(100_000),
+                members_at_creation: true,
+                has_admins: true,
+            },
         ]
     };
 }
@@ -335,7 +437,6 @@ const CURRENT_BASE: RulesProfile = RulesProfile {
     member_list_max: 100,
     group_id_max_bytes: 48,
     group_id_printable_ascii: true,
-    bchatroom_max: 0,
     add_group_member_batch: 20,
     delete_group_member_batch: 100,
     import_group_member_batch: 20,
@@ -348,6 +449,20 @@ const CURRENT_BASE: RulesProfile = RulesProfile {
     targeted_group_msgs: true,
     online_count_all_types: true,
     daily_rest_group_msgs: 0,
+    daily_group_creations: 0,
+    daily_net_group_increase: 10_000,
+    daily_quota_alarm_percent: 70,
+    community_allowed: true,
+    community_member_cap: 100_000,
+    member_cap: 2000,
+    community_max: 100_000,
+    type_aliases: true,
+    allow_bchatroom: false,
+    dup_group_id_rule: DupGroupIdRule::Creator,
+    assigned_id_len: 9,
+    custom_key_word_chars: true,
+    create_group_join_options: true,
+    member_cap_code_10038: true,
     ..DEFAULT_TABLE
 };
 
@@ -360,6 +475,14 @@ pub static CURRENT_TRIAL: RulesProfile = RulesProfile {
     targeted_group_msgs: false,
     online_count_all_types: false,
     daily_rest_group_msgs: 1_000,
+    member_cap: 20,
+    total_groups: 100,
+    avchatroom_max: 10,
+    daily_net_group_increase: 0,
+    community_allowed: false,
+    community_member_cap: 0,
+    community_max: 0,
+    accounts_max: 100,
     ..CURRENT_BASE
 };
 
@@ -371,6 +494,11 @@ pub static CURRENT_PRO: RulesProfile = RulesProfile {
     history_retention_days: 7,
     targeted_group_msgs: false,
     online_count_all_types: false,
+    member_cap: 200,
+    avchatroom_max: 50,
+    community_allowed: false,
+    community_member_cap: 0,
+    community_max: 0,
     ..CURRENT_BASE
 };
 
@@ -389,7 +517,8 @@ pub static CURRENT_ENTERPRISE: RulesProfile = RulesProfile {
     group_types: current_types!(6000),
     groups_per_user: 5000,
     history_retention_days: 90,
-    daily_group_creations: 50_000,
+    member_cap: 6000,
+    daily_net_group_increase: 50_000,
     ..CURRENT_BASE
 };
 
@@ -460,9 +589,255 @@ impl GroupTypeRule {
     }
 }
 
+/// `12,345`: a number with thousands separators, as the README writes them.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A quota: its number, or `∞` for 0.
+fn quota(n: u32) -> String {
+    if n == 0 {
+        "∞".into()
+    } else {
+        thousands(n.into())
+    }
+}
+
+/// One row of the README's numbers table: its label and its cell for a profile.
+type Row = (&'static str, fn(&RulesProfile) -> String);
+
+const TABLE_ROWS: &[Row] = &[
+    ("group types", |p| {
+        let mut names: Vec<&str> = p.group_types.iter().map(|t| t.name()).collect();
+        if !p.community_allowed {
+            names.retain(|n| *n != "Community");
+        }
+        let mut cell = names.join(", ");
+        if !p.allow_bchatroom {
+            cell.push_str(" (BChatRoom 10004)");
+        }
+        if p.type_aliases {
+            cell.push_str("; `Work`→Private, `Meeting`→ChatRoom");
+        }
+        if p.group_type("Community").is_some() && !p.community_allowed {
+            cell.push_str("; Community 10059");
+        }
+        cell
+    }),
+    ("create_group calls a second (60007)", |p| {
+        thousands(p.create_group_per_second.into())
+    }),
+    ("create_group `MemberList` items (10005)", |p| {
+        thousands(p.member_list_max as u64)
+    }),
+    (
+        "members per Private / Public / ChatRoom group: default and cap of `MaxMemberCount` (`member_cap`; 10004 / 10038)",
+        |p| match p.member_cap {
+            0 => {
+                let caps: Vec<String> = p
+                    .group_types
+                    .iter()
+                    .filter_map(|t| t.max_members.filter(|_| t.members_at_creation))
+                    .map(|n| thousands(n.into()))
+                    .collect();
+                caps.join(" / ")
+            }
+            n => thousands(n.into()),
+        },
+    ),
+    (
+        "members per Community (`community_member_cap`)",
+        |p| match p.community_member_cap {
+            0 => "—".into(),
+            n => thousands(n.into()),
+        },
+    ),
+    ("custom `GroupId` bytes (10004)", |p| {
+        let chars = if p.group_id_printable_ascii {
+            "printable ASCII"
+        } else {
+            "no control characters"
+        };
+        format!("{}, {chars}", p.group_id_max_bytes)
+    }),
+    ("base32 characters of an assigned ID (Community)", |p| {
+        if p.edition.is_none() {
+            thousands(p.assigned_id_len as u64)
+        } else {
+            format!("{} ({})", p.assigned_id_len, p.community_id_len)
+        }
+    }),
+    ("groups per app (`total_groups`, 10058)", |p| {
+        quota(p.total_groups)
+    }),
+    ("AVChatRoom groups per app (`avchatroom_max`, 10036)", |p| {
+        quota(p.avchatroom_max)
+    }),
+    ("Communities per app (`community_max`, 10006)", |p| {
+        if p.community_allowed {
+            quota(p.community_max)
+        } else {
+            "—".into()
+        }
+    }),
+    ("BChatRoom groups per app (`bchatroom_max`, 10006)", |p| {
+        if p.allow_bchatroom {
+            quota(p.bchatroom_max)
+        } else {
+            "—".into()
+        }
+    }),
+    (
+        "group creations a China day (10006): created (`daily_group_creations`) or created − destroyed (`daily_net_group_increase`)",
+        |p| match (p.daily_group_creations, p.daily_net_group_increase) {
+            (0, 0) => "—".into(),
+            (n, 0) => format!("{} created", thousands(n.into())),
+            (_, n) => format!("{} net", thousands(n.into())),
+        },
+    ),
+    (
+        "groups one user belongs to (`groups_per_user`, 10037)",
+        |p| match p.groups_per_user {
+            0 => "off".into(),
+            n => thousands(n.into()),
+        },
+    ),
+    ("imported accounts (`accounts_max`, 70398)", |p| {
+        quota(p.accounts_max)
+    }),
+    ("add / delete / import member batches", |p| {
+        format!(
+            "{} / {} / {}",
+            p.add_group_member_batch, p.delete_group_member_batch, p.import_group_member_batch
+        )
+    }),
+    ("get_group_member_info `Limit`", |p| {
+        thousands(p.member_info_max_limit.into())
+    }),
+    ("message bytes (80002)", |p| {
+        thousands(p.msg_max_bytes as u64)
+    }),
+    ("messages per import_group_msg", |p| {
+        thousands(p.import_msgs_per_call as u64)
+    }),
+    ("history retention, days", |p| {
+        thousands(p.history_retention_days.into())
+    }),
+    ("get_appid_group_list calls a second", |p| {
+        match p.group_list_per_second {
+            0 => format!("{} (60007)", p.other_per_second),
+            n => format!("{n} (10006)"),
+        }
+    }),
+    ("get_appid_group_list `Next`", |p| {
+        match p.group_list_cursor_base {
+            0 => "a position".into(),
+            _ => "2^32 + the last group's position (1..2^32: 10004)".into(),
+        }
+    }),
+    ("send_group_msg over 40 a second in one group", |p| {
+        if p.msg_freq_drop {
+            "OK with `MsgDropReason` `MsgFreqCtrl`, `MsgSeq` 0, nothing stored".into()
+        } else {
+            "10023".into()
+        }
+    }),
+    (
+        "send_group_msg messages a China day (`daily_rest_group_msgs`, 10023)",
+        |p| count_or_unlimited(p.daily_rest_group_msgs),
+    ),
+    ("`To_Account` in send_group_msg", |p| {
+        if p.targeted_group_msgs {
+            "allowed".into()
+        } else {
+            "10059".into()
+        }
+    }),
+    (
+        "get_online_member_num on Private / Public / ChatRoom",
+        |p| {
+            if p.online_count_all_types {
+                "with the feature `group_online_status` (else 10007)".into()
+            } else {
+                "10007".into()
+            }
+        },
+    ),
+];
+
+/// A count for the numbers table: "∞" for 0 (unlimited), else with thousands separators.
+fn count_or_unlimited(n: u32) -> String {
+    if n == 0 {
+        "∞".into()
+    } else {
+        thousands(n.into())
+    }
+}
+
+/// The README's table of the numbers of `default` and of `current` by edition, side by side
+/// (issue 13), generated from the profile data so the two cannot drift apart; a unit test
+/// checks that the README holds it verbatim.
+pub fn numbers_table() -> String {
+    let profiles = [
+        &DEFAULT,
+        &CURRENT_TRIAL,
+        &CURRENT_PRO,
+        &CURRENT_ULTIMATE,
+        &CURRENT_ENTERPRISE,
+    ];
+    let mut out = String::from(
+        "| number | default | current: trial | pro | ultimate | enterprise |\n|---|---|---|---|---|---|\n",
+    );
+    for (label, cell) in TABLE_ROWS {
+        out.push_str("| ");
+        out.push_str(label);
+        for p in profiles {
+            out.push_str(" | ");
+            out.push_str(&cell(p));
+        }
+        out.push_str(" |\n");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_shows_the_numbers_table_generated_from_the_profiles() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let table = numbers_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's rules-profile table is out of date; paste this in its place:\n{table}"
+        );
+    }
+
+    #[test]
+    fn the_member_cap_matches_the_type_table_of_every_current_edition() {
+        for p in [
+            &CURRENT_TRIAL,
+            &CURRENT_PRO,
+            &CURRENT_ULTIMATE,
+            &CURRENT_ENTERPRISE,
+        ] {
+            for kind in [GroupType::Private, GroupType::Public, GroupType::ChatRoom] {
+                assert_eq!(
+                    p.rule_of(kind).and_then(|r| r.max_members),
+                    Some(p.member_cap)
+                );
+            }
+        }
+    }
 
     #[test]
     fn default_profile_is_found_by_name() {

@@ -39,8 +39,12 @@ pub const AFTER_RECALL_MSG: &str = "Group.CallbackAfterRecallMsg";
 /// Sent when a formed message failed (muted, frequency, content, size; spec §39.4).
 pub const SEND_MSG_EXCEPTION: &str = "Group.CallbackSendMsgException";
 
+/// Sent once per China Standard Time day when the day's net group increase passes 70 % of the
+/// app's daily quota (spec §40.3, `current` profile).
+pub const DAILY_GROUP_QUOTA_ALARM: &str = "Group.CallbackOnDailyGroupQuotaAlarm";
+
 /// Every callback command the emulator sends (the default `events`).
-pub const ALL_EVENTS: [&str; 14] = [
+pub const ALL_EVENTS: [&str; 15] = [
     BEFORE_CREATE_GROUP,
     AFTER_CREATE_GROUP,
     AFTER_GROUP_DESTROYED,
@@ -55,7 +59,34 @@ pub const ALL_EVENTS: [&str; 14] = [
     AFTER_SEND_MSG,
     AFTER_RECALL_MSG,
     SEND_MSG_EXCEPTION,
+    DAILY_GROUP_QUOTA_ALARM,
 ];
+
+/// The body of `Group.CallbackOnDailyGroupQuotaAlarm` (spec §40.3; the vendor's alarm pages).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DailyGroupQuotaAlarm {
+    /// Always [`DAILY_GROUP_QUOTA_ALARM`].
+    pub callback_command: &'static str,
+    /// The day's net group increase so far (created minus destroyed, China Standard Time).
+    pub quota_used: i64,
+    /// The app's daily net-increase quota.
+    pub quota: u32,
+    /// When the event happened (unix milliseconds).
+    pub event_time: u64,
+}
+
+impl DailyGroupQuotaAlarm {
+    /// The alarm for a day at `quota_used` of `quota`, at `event_time` (unix milliseconds).
+    pub fn new(quota_used: i64, quota: u32, event_time: u64) -> Self {
+        Self {
+            callback_command: DAILY_GROUP_QUOTA_ALARM,
+            quota_used,
+            quota,
+            event_time,
+        }
+    }
+}
 
 /// One `MemberList` item of a callback body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

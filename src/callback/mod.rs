@@ -30,7 +30,7 @@ use self::deliver::Outgoing;
 use self::events::{
     AfterChangeGroupOwner, AfterCreateGroup, AfterGroupDestroyed, AfterGroupFull,
     AfterGroupInfoChanged, AfterMemberExit, AfterMemberFieldChanged, AfterNewMemberJoin,
-    BeforeCreateGroup, BeforeInviteJoinGroup,
+    BeforeCreateGroup, BeforeInviteJoinGroup, DailyGroupQuotaAlarm,
 };
 use self::log::DeliveryLog;
 use self::queue::AfterQueue;
@@ -91,6 +91,7 @@ macro_rules! events {
 }
 
 events! {
+    DailyGroupQuotaAlarm => DAILY_GROUP_QUOTA_ALARM,
     BeforeCreateGroup => BEFORE_CREATE_GROUP,
     AfterCreateGroup => AFTER_CREATE_GROUP,
     AfterGroupDestroyed => AFTER_GROUP_DESTROYED,

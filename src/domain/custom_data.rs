@@ -155,6 +155,16 @@ fn parse_entry(
             key_max,
         )));
     }
+    if rules.custom_key_word_chars
+        && let Some((at, c)) = key
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(invalid(format!(
+            "{field}[{i}].Key {key:?} holds {c:?} at byte {at}; under the {} rules profile a custom-field key is letters, digits and '_' only ([A-Za-z0-9_], as the console lets an app define them)",
+            rules.name
+        )));
+    }
     let value_max = match kind {
         CustomKind::Group => rules.group_value_max_bytes,
         CustomKind::Member => rules.member_value_max_bytes,

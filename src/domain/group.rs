@@ -65,7 +65,7 @@ macro_rules! vendor_enum {
 vendor_enum! {
     /// A group type as the REST API spells it (SPEC §3.2). Which ones exist, and their limits,
     /// is the rules profile's business ([`crate::rules::GroupTypeRule`]).
-    GroupType { #[default] Private, Public, ChatRoom, AVChatRoom, BChatRoom }
+    GroupType { #[default] Private, Public, ChatRoom, AVChatRoom, BChatRoom, Community }
 }
 
 vendor_enum! {
@@ -270,6 +270,15 @@ pub struct Group {
     /// part of the document).
     #[serde(skip)]
     pub notices: VecDeque<Notice>,
+    /// The `identifier` that created the group with create_group or import_group (spec §40.4:
+    /// a re-used custom ID is 10025 when the same caller created the live group); `""` when
+    /// unknown (documents written before it was kept).
+    #[serde(
+        rename = "Creator_Account",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub creator: String,
     /// Creation order within the app, for paging the group list (not part of the document:
     /// the document's order is the creation order).
     #[serde(skip)]
@@ -321,6 +330,7 @@ impl Group {
             recent: Recent::default(),
             window: Window::default(),
             notices: VecDeque::new(),
+            creator: String::new(),
             seq: 0,
         }
     }

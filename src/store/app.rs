@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use super::ids::assigned_id;
 use super::slots::{AppSlots, Holding};
-use super::throttle::{DailyCounter, china_day};
+use super::throttle::{DailyCounter, NetDailyCounter, china_day};
 use crate::apps::AppPolicy;
 use crate::domain::account::Account;
 use crate::domain::create_group::NewGroup;
@@ -43,7 +43,12 @@ pub struct AppState {
     next_id: AtomicU64,
     next_seq: AtomicU64,
     daily: DailyCounter,
-    bchatrooms: AtomicU32,
+    net_daily: NetDailyCounter,
+    /// The China day (plus one) on which the daily-quota alarm last fired (0 never).
+    alarmed_day: AtomicU64,
+    counts: GroupCounts,
+    /// Stored accounts (and room taken for imports in progress), for `accounts_max`.
+    account_count: AtomicU32,
     /// Whether anything was stored here (see [`super::slots`]).
     holding: Holding,
     /// The store's count of apps holding state, which the first store into this app joins.
@@ -67,8 +72,16 @@ pub struct GroupList {
 #[derive(Debug)]
 pub struct QuotaReservation {
     app: Arc<AppState>,
+    /// The China day whose creation count was taken.
     day: Option<u64>,
-    bchatroom: bool,
+    /// The China day whose net increase was taken.
+    net_day: Option<u64>,
+    /// The type whose existing-group counts were taken.
+    counted: Option<GroupType>,
+    /// The day's net increase with this creation.
+    net: i64,
+    /// The owner's group count to check again, atomically, at the insert (spec §40.4).
+    owner_limit: Option<usize>,
 }
 
 impl Drop for QuotaReservation {
@@ -76,8 +89,11 @@ impl Drop for QuotaReservation {
         if let Some(day) = self.day {
             self.app.daily.release(day);
         }
-        if self.bchatroom {
-            self.app.bchatrooms.fetch_sub(1, Ordering::AcqRel);
+        if let Some(day) = self.net_day {
+            self.app.net_daily.release(day);
+        }
+        if let Some(kind) = self.counted {
+            self.app.counts.remove(kind);
         }
     }
 }
@@ -85,7 +101,63 @@ impl Drop for QuotaReservation {
 impl QuotaReservation {
     fn commit(mut self) {
         self.day = None;
-        self.bchatroom = false;
+        self.net_day = None;
+        self.counted = None;
+    }
+
+    /// The China day's net group increase with this creation (spec §40.3; 0 when the day's
+    /// net increase was not taken).
+    pub fn net_increase(&self) -> i64 {
+        self.net
+    }
+}
+
+/// How many groups exist, all and per counted type (reserved creations included), so the
+/// quotas of spec §7 and §40.3 are exact under concurrent creations.
+#[derive(Debug, Default)]
+struct GroupCounts {
+    all: AtomicU32,
+    avchatrooms: AtomicU32,
+    communities: AtomicU32,
+    bchatrooms: AtomicU32,
+}
+
+impl GroupCounts {
+    fn of(&self, kind: GroupType) -> Option<&AtomicU32> {
+        match kind {
+            GroupType::AVChatRoom => Some(&self.avchatrooms),
+            GroupType::Community => Some(&self.communities),
+            GroupType::BChatRoom => Some(&self.bchatrooms),
+            _ => None,
+        }
+    }
+
+    /// Counts one more in `counter` unless `max` are counted (0 = unlimited).
+    fn take(counter: &AtomicU32, max: u32) -> bool {
+        counter
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (max == 0 || n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Counts one more group of `kind`, unchecked (imports).
+    fn add(&self, kind: GroupType) {
+        self.all.fetch_add(1, Ordering::AcqRel);
+        if let Some(c) = self.of(kind) {
+            c.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Counts one group of `kind` fewer.
+    fn remove(&self, kind: GroupType) {
+        let down = |c: &AtomicU32| {
+            let _ = c.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        };
+        down(&self.all);
+        if let Some(c) = self.of(kind) {
+            down(c);
+        }
     }
 }
 
@@ -123,7 +195,10 @@ impl AppState {
             next_id: AtomicU64::new(0),
             next_seq: AtomicU64::new(1),
             daily: DailyCounter::default(),
-            bchatrooms: AtomicU32::new(0),
+            net_daily: NetDailyCounter::default(),
+            alarmed_day: AtomicU64::new(0),
+            counts: GroupCounts::default(),
+            account_count: AtomicU32::new(0),
             holding,
             slots,
             daily_msgs: DailyCounter::default(),
@@ -171,8 +246,77 @@ impl AppState {
     /// Imports `id`, or updates its profile; 70020 when this would be one app too many.
     pub fn import(&self, id: &str, account: Account) -> Result<(), VendorError> {
         self.claim()?;
-        self.accounts.insert(id.to_string(), account);
+        if self.accounts.insert(id.to_string(), account).is_none() {
+            self.account_count.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(())
+    }
+
+    /// Imports `items` in order (account_import, multiaccount_import): each UserID with its
+    /// `Nick` and `FaceUrl` when given (an imported account's profile is then updated), else
+    /// only when new. 70398 when the new accounts would pass the app's `accounts_max` (spec
+    /// §40.3), and then none is imported: the room for all of them is taken in one step, so
+    /// concurrent imports cannot pass the limit together. 70020 when this would be one app
+    /// too many.
+    pub fn import_batch(
+        &self,
+        items: Vec<(String, Option<(String, String)>)>,
+    ) -> Result<(), VendorError> {
+        // An App admin is no stored account unless a profile is given for it (as before).
+        let items: Vec<(String, Option<(String, String)>)> = items
+            .into_iter()
+            .filter(|(id, profile)| profile.is_some() || !self.policy.is_admin(id))
+            .collect();
+        let mut fresh: Vec<&str> = items
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .filter(|id| !self.accounts.contains_key(*id))
+            .collect();
+        if items.is_empty() {
+            return Ok(());
+        }
+        fresh.sort_unstable();
+        fresh.dedup();
+        let k = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
+        let max = self.policy.limits.accounts_max;
+        self.account_count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (max == 0 || n.saturating_add(k) <= max).then_some(n.saturating_add(k))
+            })
+            .map_err(|n| {
+                VendorError::AccountsQuota(format!(
+                    "this app has {n} imported accounts and {k} more would pass {max}, the most its {} edition allows ([apps.limits] accounts_max); delete some or upgrade",
+                    self.rules.edition.map_or("", |e| e.as_str())
+                ))
+            })?;
+        if let Err(e) = self.claim() {
+            self.account_count.fetch_sub(k, Ordering::AcqRel);
+            return Err(e);
+        }
+        let mut inserted = 0u32;
+        for (id, profile) in items {
+            let new = !self.accounts.contains_key(&id);
+            let mut a = self.accounts.entry(id).or_default();
+            inserted += u32::from(new);
+            if let Some((nick, face_url)) = profile {
+                a.nick = nick;
+                a.face_url = face_url;
+            }
+        }
+        // A concurrent delete or import between the count and the inserts: keep the count true.
+        if inserted < k {
+            self.account_count.fetch_sub(k - inserted, Ordering::AcqRel);
+        } else if inserted > k {
+            self.account_count.fetch_add(inserted - k, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
+    /// Counts a new stored account.
+    fn counted_new(&self, new: bool) {
+        if new {
+            self.account_count.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     /// Imports `id` with this profile, or updates the profile of an imported account (what
@@ -184,6 +328,7 @@ impl AppState {
         face_url: String,
     ) -> Result<(), VendorError> {
         self.claim()?;
+        self.counted_new(!self.accounts.contains_key(id));
         let mut a = self.accounts.entry(id.to_string()).or_default();
         a.nick = nick;
         a.face_url = face_url;
@@ -197,6 +342,7 @@ impl AppState {
     pub fn kick(&self, id: &str, now: u64) -> Result<bool, VendorError> {
         if self.policy.is_admin(id) {
             self.claim()?;
+            self.counted_new(!self.accounts.contains_key(id));
             self.accounts.entry(id.to_string()).or_default().kicked_at = Some(now);
             return Ok(true);
         }
@@ -238,6 +384,7 @@ impl AppState {
     pub fn import_if_new(&self, id: &str) -> Result<(), VendorError> {
         if !self.is_imported(id) {
             self.claim()?;
+            self.counted_new(!self.accounts.contains_key(id));
             self.accounts.entry(id.to_string()).or_default();
         }
         Ok(())
@@ -245,7 +392,11 @@ impl AppState {
 
     /// Deletes an imported account; `false` when it was not imported.
     pub fn delete_account(&self, id: &str) -> bool {
-        self.accounts.remove(id).is_some()
+        let gone = self.accounts.remove(id).is_some();
+        if gone {
+            self.account_count.fetch_sub(1, Ordering::AcqRel);
+        }
+        gone
     }
 
     /// Every stored account (admins only once kicked: see [`Self::kick`]), sorted by UserID.
@@ -285,35 +436,77 @@ impl AppState {
         self.groups.get(id).map(|g| f(&g))
     }
 
-    /// Takes the daily-creation or BChatRoom quota for a group of `new`'s type (10006 when
-    /// used up). The quota comes back when the reservation is dropped without a creation.
+    /// Takes the quotas of a creation of a `group_type` group, in the order of spec §40.4
+    /// step 6: AVChatRoom count (10036), total groups (10058), Community count (10006),
+    /// `owner`'s group count when given (10037, checked again at the insert), the day's net
+    /// increase (10006); then the default profile's daily creations and BChatRoom count (10006,
+    /// spec §7). Each is exact under concurrent creations; all come back when the reservation
+    /// is dropped without a creation.
     pub fn reserve_quota(
         self: &Arc<Self>,
         group_type: GroupType,
+        owner: Option<&str>,
         now_unix: u64,
     ) -> Result<QuotaReservation, VendorError> {
         let limits = &self.policy.limits;
         let mut r = QuotaReservation {
             app: Arc::clone(self),
             day: None,
-            bchatroom: false,
+            net_day: None,
+            counted: None,
+            net: 0,
+            owner_limit: None,
         };
-        if group_type.is_bchatroom() {
-            let max = limits.bchatroom_max;
-            let ok = self
-                .bchatrooms
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                    (max == 0 || n < max).then_some(n + 1)
-                })
-                .is_ok();
-            if !ok {
+        let edition = self.rules.edition.map_or("", |e| e.as_str());
+        if group_type == GroupType::AVChatRoom
+            && !GroupCounts::take(&self.counts.avchatrooms, limits.avchatroom_max)
+        {
+            return Err(VendorError::AvChatRoomQuota(format!(
+                "this app already has {} AVChatRoom groups, the most its {edition} edition allows ([apps.limits] avchatroom_max); destroy one or upgrade",
+                limits.avchatroom_max
+            )));
+        }
+        let typed = group_type == GroupType::AVChatRoom;
+        let undo_typed = |app: &Self| {
+            if typed {
+                app.counts.avchatrooms.fetch_sub(1, Ordering::AcqRel);
+            }
+        };
+        if !GroupCounts::take(&self.counts.all, limits.total_groups) {
+            undo_typed(self);
+            return Err(VendorError::TotalGroupsQuota(format!(
+                "this app already has {} groups, the most its {edition} edition allows ([apps.limits] total_groups); destroy one or upgrade",
+                limits.total_groups
+            )));
+        }
+        r.counted = Some(group_type);
+        if let Some(c) = self.counts.of(group_type).filter(|_| !typed) {
+            let max = match group_type {
+                GroupType::Community => limits.community_max,
+                GroupType::BChatRoom => limits.bchatroom_max,
+                _ => 0,
+            };
+            if !GroupCounts::take(c, max) {
+                self.counts.all.fetch_sub(1, Ordering::AcqRel);
+                r.counted = None;
                 return Err(VendorError::QuotaExceeded(format!(
-                    "this app already has {max} BChatRoom groups, the most allowed; destroy one first"
+                    "this app already has {max} {group_type} groups, the most allowed; destroy one first"
                 )));
             }
-            r.bchatroom = true;
-        } else {
-            let day = china_day(now_unix);
+        }
+        if let Some(owner) = owner {
+            self.check_owner_groups(owner)?;
+            r.owner_limit = Some(limits.groups_per_user as usize).filter(|n| *n != 0);
+        }
+        let day = china_day(now_unix);
+        let max = limits.daily_net_group_increase;
+        r.net = self.net_daily.try_add(day, max).ok_or_else(|| {
+            VendorError::QuotaExceeded(format!(
+                "this app's groups grew by {max} today (China Standard Time; created minus destroyed), the daily most of its {edition} edition ([apps.limits] daily_net_group_increase)"
+            ))
+        })?;
+        r.net_day = Some(day);
+        if !group_type.is_bchatroom() {
             let max = limits.daily_group_creations;
             if !self.daily.try_add(day, max) {
                 return Err(VendorError::QuotaExceeded(format!(
@@ -363,84 +556,161 @@ impl AppState {
         self.daily_msgs.count(china_day(now_unix))
     }
 
+    /// 10037 when `owner` already belongs to `groups_per_user` groups (0 = off).
+    fn check_owner_groups(&self, owner: &str) -> Result<(), VendorError> {
+        let max = self.policy.limits.groups_per_user;
+        if max != 0 && self.joined_count(owner) >= max as usize {
+            return Err(owner_over(owner, max as usize));
+        }
+        Ok(())
+    }
+
+    /// Whether the daily-quota alarm should fire now that the day's net increase is `net`
+    /// (spec §40.3): once per China day, when `net` passes the profile's percentage of
+    /// `daily_net_group_increase`.
+    pub fn quota_alarm_due(&self, net: i64, now_unix: u64) -> bool {
+        let quota = i64::from(self.policy.limits.daily_net_group_increase);
+        let pct = i64::from(self.rules.daily_quota_alarm_percent);
+        if quota == 0 || pct == 0 || net * 100 <= quota * pct {
+            return false;
+        }
+        let mark = china_day(now_unix) + 1;
+        self.alarmed_day.swap(mark, Ordering::AcqRel) != mark
+    }
+
     /// Stores `new` under its custom ID (10021 when taken) or a fresh assigned ID, created at
     /// `now_unix`, and returns the ID. Of concurrent inserts of one ID exactly one succeeds; a
-    /// failed insert gives the quota back.
+    /// failed insert gives the quota back. When the reservation checked the owner's group count
+    /// (spec §40.4), it is checked again here under the owner's index lock (10037), so
+    /// concurrent creations by one owner cannot pass the limit together.
     pub fn insert_group(
         &self,
         new: NewGroup,
         quota: QuotaReservation,
         now_unix: u64,
     ) -> Result<String, VendorError> {
-        let id = self.insert_unmetered(new, now_unix)?;
+        let id = self.insert_new(new, now_unix, quota.owner_limit)?;
         quota.commit();
         Ok(id)
     }
 
     /// Stores `new` as [`Self::insert_group`] does, created at `created_unix`, but takes no
-    /// quota: import_group (spec §21.2) counts against none. Of concurrent inserts of one ID
-    /// exactly one succeeds, the others get 10021; 70020 when this would be one app too many.
+    /// quota: import_group (spec §21.2) counts against none (the group still counts as an
+    /// existing one). Of concurrent inserts of one ID exactly one succeeds, the others get
+    /// 10021; 70020 when this would be one app too many.
     pub fn insert_unmetered(
         &self,
         new: NewGroup,
         created_unix: u64,
     ) -> Result<String, VendorError> {
+        let kind = new.group.group_type;
+        let id = self.insert_new(new, created_unix, None)?;
+        self.counts.add(kind);
+        Ok(id)
+    }
+
+    fn insert_new(
+        &self,
+        new: NewGroup,
+        created_unix: u64,
+        owner_limit: Option<usize>,
+    ) -> Result<String, VendorError> {
         self.claim()?;
         let NewGroup {
             mut group,
             custom_id,
+            ..
         } = new;
         group.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         group.stamp_created(created_unix);
-        let id_char = self
-            .rules
-            .rule_of(group.group_type)
-            .map_or('0', |r| r.id_char);
+        let shape = self.id_shape(group.group_type);
         let group = Box::new(group);
         match custom_id {
-            Some(id) => self.insert_custom(id, group),
-            None => Ok(self.insert_assigned(id_char, group)),
+            Some(id) => self.insert_custom(id, group, owner_limit),
+            None => self.insert_assigned(shape, group, owner_limit),
         }
     }
 
-    fn insert_custom(&self, id: String, group: Box<Group>) -> Result<String, VendorError> {
+    /// The prefix, type character and length of the assigned IDs of `kind` (spec §3.4, §40.5).
+    fn id_shape(&self, kind: GroupType) -> (&'static str, char, usize) {
+        let id_char = self
+            .rules
+            .rule_of(kind)
+            .or_else(|| crate::rules::DEFAULT.rule_of(kind))
+            .map_or('0', |r| r.id_char);
+        if kind == GroupType::Community {
+            (
+                self.rules.community_id_prefix,
+                id_char,
+                self.rules.community_id_len,
+            )
+        } else {
+            (
+                self.rules.assigned_id_prefix,
+                id_char,
+                self.rules.assigned_id_len,
+            )
+        }
+    }
+
+    fn insert_custom(
+        &self,
+        id: String,
+        group: Box<Group>,
+        owner_limit: Option<usize>,
+    ) -> Result<String, VendorError> {
         match self.groups.entry(id) {
             Entry::Occupied(e) => Err(VendorError::GroupIdInUse(e.key().clone())),
-            Entry::Vacant(v) => Ok(self.occupy(v, group)),
+            Entry::Vacant(v) => self.occupy(v, group, owner_limit),
         }
     }
 
-    fn insert_assigned(&self, id_char: char, group: Box<Group>) -> String {
+    fn insert_assigned(
+        &self,
+        (prefix, id_char, len): (&str, char, usize),
+        group: Box<Group>,
+        owner_limit: Option<usize>,
+    ) -> Result<String, VendorError> {
         let mut group = Some(group);
         loop {
             let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-            let id = assigned_id(
-                self.rules.assigned_id_prefix,
-                id_char,
-                self.id_seed,
-                self.sdkappid,
-                n,
-            );
+            let id = assigned_id(prefix, id_char, len, self.id_seed, self.sdkappid, n);
             if let Entry::Vacant(v) = self.groups.entry(id)
                 && let Some(g) = group.take()
             {
-                return self.occupy(v, g);
+                return self.occupy(v, g, owner_limit);
             }
         }
     }
 
-    /// Fills a vacant slot with `group` and indexes its members, under the slot's shard lock.
+    /// Fills a vacant slot with `group` and indexes its members, under the slot's shard lock;
+    /// with `owner_limit`, first adds the group to the owner's index entry unless the owner
+    /// already belongs to that many groups (10037, and nothing is stored).
     fn occupy(
         &self,
         slot: dashmap::mapref::entry::VacantEntry<'_, String, Box<Group>>,
         mut group: Box<Group>,
-    ) -> String {
+        owner_limit: Option<usize>,
+    ) -> Result<String, VendorError> {
+        if let (Some(max), Some(owner)) = (owner_limit, group.owner.as_deref()) {
+            let over = {
+                let mut seqs = self.joined.entry(owner.to_string()).or_default();
+                let over = seqs.len() >= max;
+                if !over {
+                    seqs.insert(group.seq);
+                }
+                over
+            };
+            if over {
+                return Err(owner_over(owner, max));
+            }
+        }
         group.id = slot.key().clone();
         self.ids_by_seq.insert(group.seq, group.id.clone());
         for m in group.members.iter() {
             self.index_join(m.account(), group.seq);
         }
-        slot.insert(group).id.clone()
+        Ok(slot.insert(group).id.clone())
     }
 
     fn index_join(&self, account: &str, seq: u64) {
@@ -505,11 +775,9 @@ impl AppState {
     pub fn restore_group(&self, mut group: Group) -> Result<(), VendorError> {
         self.claim()?;
         group.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        let is_b = group.is_bchatroom();
-        self.insert_custom(group.id.clone(), Box::new(group))?;
-        if is_b {
-            self.bchatrooms.fetch_add(1, Ordering::AcqRel);
-        }
+        let kind = group.group_type;
+        self.insert_custom(group.id.clone(), Box::new(group), None)?;
+        self.counts.add(kind);
         Ok(())
     }
 
@@ -523,8 +791,9 @@ impl AppState {
         self.next_id.fetch_max(n, Ordering::Relaxed);
     }
 
-    /// Removes the group `id` and returns it; its ID is free again.
-    pub fn destroy_group(&self, id: &str) -> Option<Group> {
+    /// Removes the group `id` at `now_unix` and returns it; its ID is free again, and the
+    /// China day's net group increase is one lower (spec §40.3).
+    pub fn destroy_group(&self, id: &str, now_unix: u64) -> Option<Group> {
         let Entry::Occupied(slot) = self.groups.entry(id.to_string()) else {
             return None;
         };
@@ -534,9 +803,8 @@ impl AppState {
         }
         self.ids_by_seq.remove(seq);
         let (_, group) = slot.remove_entry();
-        if group.is_bchatroom() {
-            self.bchatrooms.fetch_sub(1, Ordering::AcqRel);
-        }
+        self.counts.remove(group.group_type);
+        self.net_daily.sub(china_day(now_unix));
         Some(*group)
     }
 
@@ -638,6 +906,13 @@ impl SeqIds {
         all.sort_unstable_by_key(|(seq, _)| *seq);
         all.into_iter().map(|(_, id)| id).collect()
     }
+}
+
+/// 10037 for `owner`, who already belongs to `max` groups.
+fn owner_over(owner: &str, max: usize) -> VendorError {
+    VendorError::TooManyJoinedGroups(format!(
+        "Owner_Account {owner:?} already belongs to {max} groups, the most one account may belong to (created and joined; [apps.limits] groups_per_user / --groups-per-user)"
+    ))
 }
 
 /// Shards of each per-app map. Growing a shard rehashes it under its write lock, stalling the

@@ -124,6 +124,71 @@ impl DailyCounter {
     }
 }
 
+/// Groups created minus groups destroyed per China day (spec §40.3), packed as
+/// `day << 32 | (count + 2^31)` in one atomic: the count may go below zero when more groups are
+/// destroyed than created on a day.
+#[derive(Debug, Default)]
+pub struct NetDailyCounter {
+    cell: AtomicU64,
+}
+
+const NET_ZERO: i64 = 1 << 31;
+
+impl NetDailyCounter {
+    fn unpack(cur: u64, day: u64) -> i64 {
+        if cur >> 32 == day && cur != 0 {
+            (cur & 0xffff_ffff) as i64 - NET_ZERO
+        } else {
+            0
+        }
+    }
+
+    fn pack(day: u64, n: i64) -> u64 {
+        (day << 32) | ((n + NET_ZERO).clamp(0, 0xffff_ffff) as u64)
+    }
+
+    /// Counts one creation on `day` unless the count is already `max` or more (max 0 =
+    /// unlimited); the new count, or `None` when refused.
+    pub fn try_add(&self, day: u64, max: u32) -> Option<i64> {
+        let mut seen = None;
+        self.cell
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                let n = Self::unpack(cur, day);
+                if max != 0 && n >= i64::from(max) {
+                    return None;
+                }
+                seen = Some(n + 1);
+                Some(Self::pack(day, n + 1))
+            })
+            .ok()
+            .and(seen)
+    }
+
+    /// Counts one destruction on `day`.
+    pub fn sub(&self, day: u64) {
+        let _ = self
+            .cell
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                Some(Self::pack(day, Self::unpack(cur, day) - 1))
+            });
+    }
+
+    /// Gives back one creation counted on `day` (a creation that did not happen); nothing
+    /// once the day is over.
+    pub fn release(&self, day: u64) {
+        let _ = self
+            .cell
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                (cur >> 32 == day).then(|| Self::pack(day, Self::unpack(cur, day) - 1))
+            });
+    }
+
+    /// The net count of `day`.
+    pub fn count(&self, day: u64) -> i64 {
+        Self::unpack(self.cell.load(Ordering::Acquire), day)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +235,23 @@ mod tests {
         assert_eq!(c.count(10), 1);
         assert!(c.try_add(11, 2));
         assert_eq!(c.count(11), 1);
+    }
+
+    #[test]
+    fn the_net_counter_counts_creations_minus_destructions_per_day() {
+        let c = NetDailyCounter::default();
+        assert_eq!(c.try_add(10, 2), Some(1));
+        assert_eq!(c.try_add(10, 2), Some(2));
+        assert_eq!(c.try_add(10, 2), None, "at the quota");
+        c.sub(10);
+        assert_eq!(c.try_add(10, 2), Some(2), "a destruction makes room");
+        c.release(10);
+        assert_eq!(c.count(10), 1);
+        c.sub(11);
+        c.sub(11);
+        assert_eq!(c.count(11), -2, "a new day starts at 0 and may go below");
+        assert_eq!(c.try_add(11, 1), Some(-1));
+        assert_eq!(c.try_add(12, 0), Some(1), "0 = unlimited");
     }
 
     #[test]

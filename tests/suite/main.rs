@@ -16,6 +16,7 @@ mod connections;
 mod contention;
 mod control_plane;
 mod create_group;
+mod current_groups;
 mod diagnoses;
 mod fixtures;
 mod fuzz;

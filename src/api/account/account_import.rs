@@ -43,7 +43,7 @@ impl VendorCommand for AccountImport {
         let face_url = request.FaceUrl.unwrap_or_default();
         check_profile_value(&nick, "Nick", rules)?;
         check_profile_value(&face_url, "FaceUrl", rules)?;
-        call.app.import_profile(&id, nick, face_url)?;
+        call.app.import_batch(vec![(id, Some((nick, face_url)))])?;
         Ok(envelope::ok(NoFields {}))
     }
 }

@@ -71,13 +71,15 @@ fn import_ids(call: &Call, ids: &Value) -> Result<Vec<String>, VendorError> {
     let ids: Vec<String> = typed(ids, "Accounts")?;
     let ids = batch(call, Some(ids), "Accounts")?;
     let mut fail = Vec::new();
+    let mut valid = Vec::new();
     for id in ids {
         if check_user_id(&id, "UserID", call.rules()).is_err() {
             fail.push(id);
         } else {
-            call.app.import_if_new(&id)?;
+            valid.push((id, None));
         }
     }
+    call.app.import_batch(valid)?;
     Ok(fail)
 }
 
@@ -91,6 +93,7 @@ fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
     let items: Vec<Value> = typed(list, "AccountList")?;
     let items = batch(call, Some(items), "AccountList")?;
     let mut fail = Vec::new();
+    let mut valid = Vec::new();
     for raw in &items {
         let item = match wire::from_value::<AccountItem>(raw, "AccountList[]") {
             Ok(item) => item,
@@ -106,15 +109,16 @@ fn import_list(call: &Call, list: &Value) -> Result<Vec<String>, VendorError> {
             item.Nick.unwrap_or_default(),
             item.FaceUrl.unwrap_or_default(),
         );
-        let valid = check_user_id(&id, "UserID", rules)
+        let valid_item = check_user_id(&id, "UserID", rules)
             .and_then(|()| check_profile_value(&nick, "Nick", rules))
             .and_then(|()| check_profile_value(&face_url, "FaceUrl", rules));
-        if valid.is_err() {
+        if valid_item.is_err() {
             fail.push(id);
         } else {
-            call.app.import_profile(&id, nick, face_url)?;
+            valid.push((id, Some((nick, face_url))));
         }
     }
+    call.app.import_batch(valid)?;
     Ok(fail)
 }
 

@@ -31,7 +31,7 @@ impl VendorCommand for DestroyGroup {
         let id = group_id(&call, request.GroupId)?;
         let group = call
             .app
-            .destroy_group(&id)
+            .destroy_group(&id, call.now())
             .ok_or(VendorError::GroupNotFound(id))?;
         let origin = callback_origin(&call);
         if origin.is_on(AFTER_GROUP_DESTROYED) {

@@ -92,15 +92,18 @@ impl VendorCommand for GetAppidGroupList {
             )));
         }
         let group_type = request.GroupType.filter(|t| !t.is_empty());
-        let kind = match group_type.as_deref() {
-            None => None,
-            Some(t) => Some(rules.group_type(t).map(|r| r.kind).ok_or_else(|| {
-                VendorError::InvalidParameter(format!(
-                    "GroupType {t:?} is not a group type; use one of {}",
-                    rules.type_names()
-                ))
-            })?),
-        };
+        let kind =
+            match group_type.as_deref() {
+                None => None,
+                Some(t) => Some(call.app.policy().group_type(t).map(|r| r.kind).ok_or_else(
+                    || {
+                        VendorError::InvalidParameter(format!(
+                            "GroupType {t:?} is not a group type; use one of {}",
+                            rules.type_names()
+                        ))
+                    },
+                )?),
+            };
         let page = call.app.list_groups(next, limit as usize, kind);
         Ok(envelope::ok(Answer {
             TotalCount: page.total,

@@ -369,7 +369,7 @@ fn lists_members(g: &Group) -> bool {
 pub(crate) fn invite_join_option(g: &Group) -> Option<&'static str> {
     use crate::domain::group::InviteJoinOption as I;
     let default = match g.group_type {
-        GroupType::Private => I::FreeAccess,
+        GroupType::Private | GroupType::Community => I::FreeAccess,
         GroupType::Public | GroupType::ChatRoom => I::DisableInvite,
         GroupType::AVChatRoom | GroupType::BChatRoom => return None,
     };

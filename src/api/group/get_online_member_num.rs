@@ -25,6 +25,7 @@ const NOT_COUNTED: &[GroupType] = &[
     GroupType::Public,
     GroupType::ChatRoom,
     GroupType::BChatRoom,
+    GroupType::Community,
 ];
 
 /// Why `call`'s app may not read the online count of a group of type `t`, if it may not

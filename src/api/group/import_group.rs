@@ -75,8 +75,9 @@ impl VendorCommand for ImportGroup {
             call.app.policy(),
         )?;
         let created = create_time(created, call.now())?;
-        check_support_topic(support_topic)?;
+        check_support_topic(support_topic, new.group.group_type)?;
         check_type(&new)?;
+        new.group.creator = call.identifier.clone();
         new.group.activated =
             new.group.group_type != GroupType::Private || call.emu.private_groups_start_active;
         if let Some(owner) = &new.group.owner {
@@ -108,6 +109,7 @@ impl Request {
             AppDefinedData: self.AppDefinedData,
             AppMemberDefinedData: None,
             MemberList: None,
+            ..create_group::Request::default()
         }
     }
 }
@@ -123,14 +125,15 @@ fn create_time(given: Option<Int>, now: u64) -> Result<u64, VendorError> {
     }
 }
 
-/// `SupportTopic`: 0 or 1, and 1 only for Community groups, which the rules profiles served so
-/// far do not have (spec §21.1; 10004, emulator choice).
-fn check_support_topic(given: Option<Int>) -> Result<(), VendorError> {
+/// `SupportTopic`: 0 or 1, and 1 only for Community groups, which only the `current` profile
+/// has (spec §21.1, §40.2 #9; 10004, emulator choice).
+fn check_support_topic(given: Option<Int>, kind: GroupType) -> Result<(), VendorError> {
     match given.map(|t| t.0) {
         None | Some(0) => Ok(()),
-        Some(1) => Err(VendorError::InvalidParameter(
-            "SupportTopic 1 is for Community groups only, and this rules profile has no Community type; leave SupportTopic out or send 0".into(),
-        )),
+        Some(1) if kind == GroupType::Community => Ok(()),
+        Some(1) => Err(VendorError::InvalidParameter(format!(
+            "SupportTopic 1 is for Community groups only, not {kind}; leave SupportTopic out or send 0"
+        ))),
         Some(t) => Err(VendorError::InvalidParameter(format!(
             "SupportTopic is {t}; it must be 0 or 1"
         ))),

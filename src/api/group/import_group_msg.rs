@@ -107,7 +107,7 @@ impl VendorCommand for ImportGroupMsg {
         let id = group_id(&call, Some(id))?;
         let rules = Rules {
             now: call.now(),
-            strict: call.rules().import_send_time_strict,
+            strict: call.app.policy().switches.import_send_time_strict,
             history_cap: call.emu.history_per_group,
         };
         let results = call.app.update_group(&id, |g| {
