@@ -329,14 +329,14 @@ fn add_member(
     match g.members.get_mut(&account) {
         // The owner's own entry: its custom data counts (the first time it is given).
         Some(owner) if is_owner => {
-            if owner.custom.is_empty() {
-                owner.custom = custom;
+            if owner.custom().is_empty() {
+                owner.set_custom(custom);
             }
         }
         Some(_) => {} // a repeated member counts once
         None => {
             let mut m = Member::new(account, role, 0);
-            m.custom = custom;
+            m.set_custom(custom);
             g.members.push(m);
         }
     }

@@ -162,21 +162,21 @@ fn check_group(mut g: Group, emu: &Emulator, now: u64) -> Result<Group, ImportEr
             return Err(at("this group type has no admins".into()));
         }
         check_keys(
-            &m.custom,
+            m.custom(),
             "AppMemberDefinedData",
             emu.rules.member_custom_keys_max,
         )
         .map_err(|e| at(e.0))?;
         let card_max = emu.rules.name_card_max_bytes;
-        if m.name_card.len() > card_max {
+        if m.name_card().len() > card_max {
             return Err(at(format!(
                 "NameCard is {} bytes; at most {card_max}",
-                m.name_card.len()
+                m.name_card().len()
             )));
         }
         let rules = emu.rules;
         check_values(
-            &m.custom,
+            m.custom(),
             "AppMemberDefinedData",
             rules.custom_key_max_bytes,
             rules.member_value_max_bytes,

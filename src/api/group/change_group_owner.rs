@@ -128,11 +128,11 @@ mod tests {
     fn group(t: GroupType, owner: Option<&str>) -> Group {
         let mut g = Group::new(t, "g".into());
         if let Some(o) = owner {
-            g.members.push(Member::new(o.into(), Role::Owner, 1));
+            g.members.push(Member::new(o, Role::Owner, 1));
             g.owner = Some(o.into());
         }
-        g.members.push(Member::new("adm".into(), Role::Admin, 1));
-        g.members.push(Member::new("bob".into(), Role::Member, 1));
+        g.members.push(Member::new("adm", Role::Admin, 1));
+        g.members.push(Member::new("bob", Role::Member, 1));
         g
     }
 

@@ -142,9 +142,9 @@ mod tests {
         g.id = "g1".into();
         g.owner = Some("owner".into());
         g.last_info_time = 1;
-        g.members.push(Member::new("owner".into(), Role::Owner, 1));
+        g.members.push(Member::new("owner", Role::Owner, 1));
         for m in ["a", "b"] {
-            g.members.push(Member::new(m.into(), Role::Member, 1));
+            g.members.push(Member::new(m, Role::Member, 1));
         }
         g
     }

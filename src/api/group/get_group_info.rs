@@ -351,11 +351,11 @@ pub(crate) fn member_entry(group: &Group, m: &Member, filter: &Filter, view: &Vi
         JoinTime: f("JoinTime").then_some(m.join_time),
         MsgSeq: f("MsgSeq").then_some(m.msg_seq),
         MsgFlag: f("MsgFlag").then_some(m.msg_flag.as_str()),
-        LastSendMsgTime: f("LastSendMsgTime").then_some(m.last_send_msg_time),
+        LastSendMsgTime: f("LastSendMsgTime").then_some(m.last_send_msg_time()),
         MuteUntil: mute_until,
         ShutUpUntil: shut_up_until,
-        NameCard: f("NameCard").then(|| m.name_card.clone()),
-        AppMemberDefinedData: filter.member_keys.as_ref().map(|k| pick(&m.custom, k)),
+        NameCard: f("NameCard").then(|| m.name_card().to_string()),
+        AppMemberDefinedData: filter.member_keys.as_ref().map(|k| pick(m.custom(), k)),
     }
 }
 

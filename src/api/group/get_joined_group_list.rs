@@ -289,7 +289,7 @@ fn self_info(g: &Group, m: &Member, names: &[String], view: &View) -> SelfInfo {
         MsgFlag: f("MsgFlag").then_some(m.msg_flag.as_str()),
         MsgSeq: f("MsgSeq").then_some(m.msg_seq),
         UnreadMsgNum: f("UnreadMsgNum").then(|| g.unread_for(m.account(), view.chatroom_unread())),
-        NameCard: f("NameCard").then(|| m.name_card.clone()),
+        NameCard: f("NameCard").then(|| m.name_card().to_string()),
         MuteUntil: mute_until,
         ShutUpUntil: shut_up_until,
     }
@@ -349,7 +349,7 @@ mod tests {
             .expect("free ID");
         // A member the index does not know: pushed with the change record thrown away.
         app.update_group("other7", |g| {
-            g.members.push(Member::new("anna".into(), Role::Member, 1));
+            g.members.push(Member::new("anna", Role::Member, 1));
             g.members.take_changes();
             Ok(())
         })
