@@ -370,9 +370,9 @@ pub struct Group {
     #[serde(
         rename = "MutedAccounts",
         default,
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "Mutes::is_empty"
     )]
-    pub mutes: IndexMap<String, u64>,
+    pub mutes: Mutes,
     /// Whether a Private group has had its first message (spec §17.4); other types are always
     /// active. Groups of documents without the field are active.
     #[serde(rename = "activated", default = "yes")]
@@ -403,6 +403,57 @@ pub struct Group {
     /// the document's order is the creation order).
     #[serde(skip)]
     pub seq: u64,
+}
+
+/// A group's mute table: account → muted until (unix seconds), in the order the mutes were
+/// set. In the state document a JSON object (`MutedAccounts`). Empty in most groups, so it
+/// takes 8 bytes there and the table is allocated with the first mute (issue 11 C).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mutes(Option<Box<IndexMap<String, u64>>>);
+
+impl Mutes {
+    /// Whether no account is in the table (expired entries count as entries).
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|t| t.is_empty())
+    }
+
+    /// The end of `account`'s mute (unix seconds), expired or not.
+    pub fn get(&self, account: &str) -> Option<&u64> {
+        self.0.as_ref()?.get(account)
+    }
+
+    /// Sets `account`'s end; a new account goes last, an existing one keeps its place.
+    pub fn insert(&mut self, account: String, until: u64) {
+        self.0.get_or_insert_with(Box::default).insert(account, until);
+    }
+
+    /// Removes `account`, keeping the others' order; frees the table once it is empty.
+    pub fn shift_remove(&mut self, account: &str) -> Option<u64> {
+        let table = self.0.as_mut()?;
+        let until = table.shift_remove(account);
+        if table.is_empty() {
+            self.0 = None;
+        }
+        until
+    }
+
+    /// Every entry (account, until) in the order the mutes were set.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &u64)> {
+        self.0.iter().flat_map(|t| t.iter())
+    }
+}
+
+impl Serialize for Mutes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Mutes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let table = IndexMap::<String, u64>::deserialize(d)?;
+        Ok(Self((!table.is_empty()).then(|| Box::new(table))))
+    }
 }
 
 /// How many system notifications a group's log keeps for the control plane (emulator choice).
@@ -443,7 +494,7 @@ impl Group {
             mute_all: Switch::Off,
             custom: Vec::new(),
             members: Members::default(),
-            mutes: IndexMap::new(),
+            mutes: Mutes::default(),
             activated: true,
             messages: History::default(),
             online_member_num: 0,
