@@ -6,6 +6,7 @@
 //! (10007), the list size (10005), each member, and the member count. State checks (imported
 //! accounts, a free ID, quotas, sensitive words) need the store and happen in the handler.
 
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -235,7 +236,7 @@ pub fn parse(
             .members
             .push(Member::new(owner.clone(), Role::Owner, 0));
     }
-    group.owner = owner;
+    group.owner = owner.map(CompactString::from);
     add_members(&mut group, rule, list, rules, policy)?;
     Ok(NewGroup { group, custom_id })
 }

@@ -138,8 +138,7 @@ struct MemberExtra {
 
 impl MemberExtra {
     fn is_default(&self) -> bool {
-        self.name_card.is_empty() && self.last_send_msg_time == 0
-            && self.custom.is_empty()
+        self.name_card.is_empty() && self.last_send_msg_time == 0 && self.custom.is_empty()
     }
 }
 
@@ -307,13 +306,13 @@ impl Member {
 pub struct Group {
     /// The group ID (custom or assigned).
     #[serde(rename = "GroupId")]
-    pub id: String,
+    pub id: CompactString,
     /// The type.
     #[serde(rename = "Type")]
     pub group_type: GroupType,
     /// `Name`.
     #[serde(rename = "Name")]
-    pub name: String,
+    pub name: CompactString,
     /// `Introduction` ("" when not given).
     #[serde(rename = "Introduction", default)]
     pub introduction: String,
@@ -339,7 +338,7 @@ pub struct Group {
     pub invite_join: Option<InviteJoinOption>,
     /// The owner's UserID, if the group has an owner.
     #[serde(rename = "Owner_Account", default)]
-    pub owner: Option<String>,
+    pub owner: Option<CompactString>,
     /// When the group was created (unix seconds).
     #[serde(rename = "CreateTime", default, deserialize_with = "null_default")]
     pub create_time: u64,
@@ -424,7 +423,9 @@ impl Mutes {
 
     /// Sets `account`'s end; a new account goes last, an existing one keeps its place.
     pub fn insert(&mut self, account: String, until: u64) {
-        self.0.get_or_insert_with(Box::default).insert(account, until);
+        self.0
+            .get_or_insert_with(Box::default)
+            .insert(account, until);
     }
 
     /// Removes `account`, keeping the others' order; frees the table once it is empty.
@@ -476,9 +477,9 @@ impl Group {
     /// members; the store stamps the ID, the times and the creation order when it inserts it.
     pub fn new(group_type: GroupType, name: String) -> Self {
         Self {
-            id: String::new(),
+            id: CompactString::default(),
             group_type,
-            name,
+            name: name.into(),
             introduction: String::new(),
             notification: String::new(),
             face_url: String::new(),

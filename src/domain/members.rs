@@ -207,9 +207,58 @@ impl Serialize for Members {
 }
 
 impl<'de> Deserialize<'de> for Members {
+    /// `null` or a list of members. The list is read into a per-thread buffer and then copied
+    /// into slots of exactly its length, so a large state import leaves no growth leftovers
+    /// behind each group (issue 11 C).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let list = Option::<Vec<Member>>::deserialize(d)?.unwrap_or_default();
-        Self::from_vec(list).map_err(serde::de::Error::custom)
+        thread_local! {
+            static BUFFER: std::cell::Cell<Vec<Member>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        struct List<'b>(&'b mut Vec<Member>);
+        impl<'de> serde::de::Visitor<'de> for List<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of members")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_seq(self)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                while let Some(m) = seq.next_element::<Member>()? {
+                    self.0.push(m);
+                }
+                Ok(())
+            }
+        }
+        // Taken out while in use, so a nested or failed read leaves nothing shared behind.
+        let mut buffer = BUFFER.take();
+        buffer.clear();
+        let read = d.deserialize_option(List(&mut buffer));
+        let built = read.and_then(|()| {
+            let mut out = Self::default();
+            out.slots.reserve_exact(buffer.len());
+            for m in buffer.drain(..) {
+                if out.contains(m.account()) {
+                    return Err(serde::de::Error::custom(format!(
+                        "Member_Account {:?} is listed twice",
+                        m.account()
+                    )));
+                }
+                out.push(m);
+            }
+            Ok(out)
+        });
+        buffer.clear();
+        if buffer.capacity() <= 1 << 16 {
+            BUFFER.set(buffer);
+        }
+        built
     }
 }
 

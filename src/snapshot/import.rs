@@ -268,18 +268,18 @@ fn check_owner(owner: Option<&str>, g: &Group) -> Result<(), ImportError> {
 /// The profile's byte limits on the group's texts and custom data.
 fn check_texts(g: &Group, rules: &crate::rules::RulesProfile) -> Result<(), ImportError> {
     let texts = [
-        ("Name", &g.name, rules.name_max_bytes),
+        ("Name", g.name.as_str(), rules.name_max_bytes),
         (
             "Introduction",
-            &g.introduction,
+            g.introduction.as_str(),
             rules.introduction_max_bytes,
         ),
         (
             "Notification",
-            &g.notification,
+            g.notification.as_str(),
             rules.notification_max_bytes,
         ),
-        ("FaceUrl", &g.face_url, rules.face_url_max_bytes),
+        ("FaceUrl", g.face_url.as_str(), rules.face_url_max_bytes),
     ];
     for (field, text, max) in texts {
         if text.len() > max {

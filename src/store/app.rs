@@ -1,5 +1,6 @@
 //! One app's state: accounts, groups, the ID sequence, throttles and quotas.
 
+use compact_str::CompactString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -396,12 +397,12 @@ impl AppState {
         slot: dashmap::mapref::entry::VacantEntry<'_, Arc<str>, Box<Group>>,
         mut group: Box<Group>,
     ) -> String {
-        group.id = slot.key().to_string();
+        group.id = CompactString::from(&**slot.key());
         self.ids_by_seq.insert(group.seq, Arc::clone(slot.key()));
         for m in group.members.iter() {
             self.index_join(m.account(), group.seq);
         }
-        slot.insert(group).id.clone()
+        slot.insert(group).id.to_string()
     }
 
     fn index_join(&self, account: &str, seq: u64) {
@@ -467,7 +468,7 @@ impl AppState {
         self.claim()?;
         group.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         let is_b = group.is_bchatroom();
-        self.insert_custom(group.id.clone(), Box::new(group))?;
+        self.insert_custom(group.id.to_string(), Box::new(group))?;
         if is_b {
             self.bchatrooms.fetch_add(1, Ordering::AcqRel);
         }
@@ -508,7 +509,7 @@ impl AppState {
             .groups
             .iter()
             .filter(|g| kind.is_none_or(|t| g.group_type == t))
-            .map(|g| (g.seq, g.id.clone()))
+            .map(|g| (g.seq, g.id.to_string()))
             .collect();
         let total = matching.len();
         matching.retain(|(seq, _)| *seq >= next);

@@ -193,7 +193,7 @@ fn admit(
     check_quota(&added, rules)?;
     check_room(g, added.len())?;
     Ok(Admission {
-        group_id: g.id.clone(),
+        group_id: g.id.to_string(),
         group_type: g.group_type,
         results,
         added,

@@ -95,9 +95,9 @@ fn check_groups_per_user(call: &Call, new: &NewGroup) -> Result<(), VendorError>
 fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), VendorError> {
     let g = &new.group;
     let fields = [
-        ("Name", &g.name),
-        ("Introduction", &g.introduction),
-        ("Notification", &g.notification),
+        ("Name", g.name.as_str()),
+        ("Introduction", g.introduction.as_str()),
+        ("Notification", g.notification.as_str()),
     ];
     for (field, text) in fields {
         if let Some(word) = policy.sensitive_word_in(text) {

@@ -124,7 +124,10 @@ fn remove(g: &mut Group, accounts: &[String], now: u64) -> Result<Vec<String>, V
     if !removed.is_empty() {
         g.members_changed(now);
     }
-    if g.owner.as_ref().is_some_and(|o| removed.contains(o)) {
+    if g.owner
+        .as_ref()
+        .is_some_and(|o| removed.iter().any(|r| r == o))
+    {
         // The owner changed (to none): a profile change too (spec §10.6).
         g.owner = None;
         g.profile_changed(now);

@@ -263,13 +263,13 @@ fn item(g: &Group, q: &Query, view: &View) -> Option<Item> {
     let m = g.members.get(&q.account)?;
     let Some(fields) = &q.fields else {
         return Some(Item {
-            GroupId: g.id.clone(),
+            GroupId: g.id.to_string(),
             base: None,
             SelfInfo: None,
         });
     };
     Some(Item {
-        GroupId: g.id.clone(),
+        GroupId: g.id.to_string(),
         base: Some(base_info(g, &fields.base, view)),
         SelfInfo: fields
             .self_info

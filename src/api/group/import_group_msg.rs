@@ -351,10 +351,8 @@ mod tests {
     fn a_stored_batch_moves_every_member_and_a_failed_one_nobody() {
         use crate::domain::group::{Member, Role};
         let mut g = group();
-        g.members
-            .push(Member::new("leckie", Role::Owner, 100));
-        g.members
-            .push(Member::new("peter", Role::Member, 100));
+        g.members.push(Member::new("leckie", Role::Owner, 100));
+        g.members.push(Member::new("peter", Role::Member, 100));
         let rules = Rules {
             now: 300,
             strict: true,
