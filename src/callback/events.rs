@@ -332,9 +332,9 @@ impl BeforeCreateGroup {
         Self {
             callback_command: BEFORE_CREATE_GROUP,
             operator_account: operator.to_string(),
-            owner_account: new.group.owner.clone().unwrap_or_default(),
+            owner_account: new.group.owner.as_deref().unwrap_or_default().to_string(),
             r#type: new.group.group_type.as_str(),
-            name: new.group.name.clone(),
+            name: new.group.name.to_string(),
             member_list: initial_members(new),
             event_time,
         }
@@ -361,10 +361,10 @@ impl AfterGroupDestroyed {
     pub fn new(group: &Group, event_time: u64) -> Self {
         Self {
             callback_command: AFTER_GROUP_DESTROYED,
-            group_id: group.id.clone(),
+            group_id: group.id.to_string(),
             r#type: group.group_type.as_str(),
-            owner_account: group.owner.clone().unwrap_or_default(),
-            name: group.name.clone(),
+            owner_account: group.owner.as_deref().unwrap_or_default().to_string(),
+            name: group.name.to_string(),
             member_list: group.members.iter().map(|m| account(m.account())).collect(),
             event_time,
         }

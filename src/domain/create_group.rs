@@ -9,6 +9,7 @@
 //! (10004, or 10038 over the edition cap). State checks (imported accounts, a free ID, quotas,
 //! sensitive words) need the store and happen in the handler.
 
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -434,7 +435,7 @@ pub fn parse(
             .members
             .push(Member::new(owner.clone(), Role::Owner, 0));
     }
-    group.owner = owner;
+    group.owner = owner.map(CompactString::from);
     add_members(&mut group, rule, list, explicit_max, policy)?;
     Ok(NewGroup { group, custom_id })
 }
@@ -537,14 +538,14 @@ fn add_member(
     match g.members.get_mut(&account) {
         // The owner's own entry: its custom data counts (the first time it is given).
         Some(owner) if is_owner => {
-            if owner.custom.is_empty() {
-                owner.custom = custom;
+            if owner.custom().is_empty() {
+                owner.set_custom(custom);
             }
         }
         Some(_) => {} // a repeated member counts once
         None => {
             let mut m = Member::new(account, role, 0);
-            m.custom = custom;
+            m.set_custom(custom);
             g.members.push(m);
         }
     }

@@ -9,6 +9,7 @@
 //! the document is imported (see `snapshot`). A member's fields other than `Member_Account` and
 //! `JoinTime` are written only when they differ from their defaults (`Role` `Member`, ...).
 
+use compact_str::CompactString;
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -101,14 +102,62 @@ impl GroupType {
 }
 
 /// One member of a stored group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Compact, because members outnumber everything else in a large state (issue 11 C: import peak
+/// memory at most about 3× the document): 56 bytes, the UserID kept inline when it is at most 24
+/// bytes (`CompactString`), and the fields most members never set (`NameCard`,
+/// `LastSendMsgTime`, `AppMemberDefinedData`) in one box allocated only when one of them is
+/// set. Read them through the accessors; in the state document the member is the flat
+/// [`MemberDoc`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "MemberDoc")]
 pub struct Member {
     /// The member's UserID; never changes once the member exists (the member index is keyed
     /// by it), hence private.
-    #[serde(rename = "Member_Account")]
-    account: String,
+    account: CompactString,
+    /// When the member joined (unix seconds); 0 in a document means the group's CreateTime.
+    pub join_time: u64,
+    /// The member's read position (`MsgSeq`): set for every member by import_group_msg and
+    /// set_unread_msg_num, so kept inline.
+    pub msg_seq: u64,
     /// `Owner`, `Admin` or `Member`.
+    pub role: Role,
+    /// The member's message option.
+    pub msg_flag: MsgFlag,
+    /// The rarely set fields; `None` while all of them hold their defaults.
+    extra: Option<Box<MemberExtra>>,
+}
+
+/// The fields of a member that most members never set (see [`Member`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct MemberExtra {
+    name_card: String,
+    last_send_msg_time: u64,
+    custom: Vec<CustomEntry>,
+}
+
+impl MemberExtra {
+    fn is_default(&self) -> bool {
+        self.name_card.is_empty() && self.last_send_msg_time == 0 && self.custom.is_empty()
+    }
+}
+
+/// A member as the state document spells it (vendor field names, spec §3.5 and §10.6): what
+/// [`Member`] reads from and writes to. Fields other than `Member_Account` and `JoinTime` are
+/// written only when they differ from their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    bound(
+        serialize = "S: Serialize + AsRef<str>, C: Serialize + AsRef<[CustomEntry]>",
+        deserialize = "S: Deserialize<'de> + Default, C: Deserialize<'de> + Default"
+    )
+)]
+pub struct MemberDoc<S = CompactString, C = Vec<CustomEntry>> {
+    /// `Member_Account`, the member's UserID.
+    #[serde(rename = "Member_Account")]
+    pub account: S,
+    /// `Role`: `Owner`, `Admin` or `Member` (the default).
     #[serde(
         rename = "Role",
         default,
@@ -116,32 +165,73 @@ pub struct Member {
         skip_serializing_if = "is_default"
     )]
     pub role: Role,
-    /// When the member joined (unix seconds); 0 in a document means the group's CreateTime.
+    /// `JoinTime` in unix seconds; 0 means the group's CreateTime.
     #[serde(rename = "JoinTime", default, deserialize_with = "null_default")]
     pub join_time: u64,
-    /// The member's group card (`NameCard`), "" when unset.
-    #[serde(rename = "NameCard", default, skip_serializing_if = "String::is_empty")]
-    pub name_card: String,
-    /// The member's message option.
+    /// `NameCard`, "" when unset.
+    #[serde(rename = "NameCard", default, skip_serializing_if = "is_empty_str")]
+    pub name_card: S,
+    /// `MsgFlag`.
     #[serde(rename = "MsgFlag", default, skip_serializing_if = "is_default")]
     pub msg_flag: MsgFlag,
-    /// The member's read position (`MsgSeq`).
+    /// `MsgSeq`, the read position.
     #[serde(rename = "MsgSeq", default, skip_serializing_if = "is_default")]
     pub msg_seq: u64,
-    /// When the member last sent a message (unix seconds, 0 never).
+    /// `LastSendMsgTime` in unix seconds, 0 never.
     #[serde(
         rename = "LastSendMsgTime",
         default,
         skip_serializing_if = "is_default"
     )]
     pub last_send_msg_time: u64,
-    /// The member's custom data.
+    /// `AppMemberDefinedData`.
     #[serde(
         rename = "AppMemberDefinedData",
         default,
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "is_empty_list"
     )]
-    pub custom: Vec<CustomEntry>,
+    pub custom: C,
+}
+
+fn is_empty_str<S: AsRef<str>>(s: &S) -> bool {
+    s.as_ref().is_empty()
+}
+
+fn is_empty_list<C: AsRef<[CustomEntry]>>(c: &C) -> bool {
+    c.as_ref().is_empty()
+}
+
+impl From<MemberDoc> for Member {
+    fn from(d: MemberDoc) -> Self {
+        let mut m = Member::new(d.account, d.role, d.join_time);
+        m.msg_flag = d.msg_flag;
+        m.msg_seq = d.msg_seq;
+        let extra = MemberExtra {
+            name_card: d.name_card.into_string(),
+            last_send_msg_time: d.last_send_msg_time,
+            custom: d.custom,
+        };
+        if !extra.is_default() {
+            m.extra = Some(Box::new(extra));
+        }
+        m
+    }
+}
+
+impl Serialize for Member {
+    fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        MemberDoc::<&str, &[CustomEntry]> {
+            account: &self.account,
+            role: self.role,
+            join_time: self.join_time,
+            name_card: self.name_card(),
+            msg_flag: self.msg_flag,
+            msg_seq: self.msg_seq,
+            last_send_msg_time: self.last_send_msg_time(),
+            custom: self.custom(),
+        }
+        .serialize(s)
+    }
 }
 
 /// Whether a member field holds its default, which the state document leaves out: members
@@ -153,22 +243,60 @@ fn is_default<T: Default + PartialEq>(value: &T) -> bool {
 
 impl Member {
     /// A member with default fields, joined at `join_time` (unix seconds).
-    pub fn new(account: String, role: Role, join_time: u64) -> Self {
+    pub fn new(account: impl Into<CompactString>, role: Role, join_time: u64) -> Self {
         Self {
-            account,
+            account: account.into(),
             role,
             join_time,
-            name_card: String::new(),
             msg_flag: MsgFlag::AcceptAndNotify,
             msg_seq: 0,
-            last_send_msg_time: 0,
-            custom: Vec::new(),
+            extra: None,
         }
     }
 
     /// The member's UserID.
     pub fn account(&self) -> &str {
         &self.account
+    }
+
+    /// The member's group card (`NameCard`), "" when unset.
+    pub fn name_card(&self) -> &str {
+        self.extra.as_ref().map_or("", |e| &e.name_card)
+    }
+
+    /// When the member last sent a message (`LastSendMsgTime`, unix seconds, 0 never).
+    pub fn last_send_msg_time(&self) -> u64 {
+        self.extra.as_ref().map_or(0, |e| e.last_send_msg_time)
+    }
+
+    /// The member's custom data (`AppMemberDefinedData`).
+    pub fn custom(&self) -> &[CustomEntry] {
+        self.extra.as_ref().map_or(&[], |e| &e.custom)
+    }
+
+    /// Sets `NameCard`.
+    pub fn set_name_card(&mut self, card: String) {
+        self.change(|e| e.name_card = card);
+    }
+
+    /// Sets `LastSendMsgTime` (unix seconds).
+    pub fn set_last_send_msg_time(&mut self, time: u64) {
+        self.change(|e| e.last_send_msg_time = time);
+    }
+
+    /// Replaces `AppMemberDefinedData`.
+    pub fn set_custom(&mut self, custom: Vec<CustomEntry>) {
+        self.change(|e| e.custom = custom);
+    }
+
+    /// Changes the rarely set fields, allocating them on first use and dropping them when they
+    /// are all back to their defaults.
+    fn change(&mut self, f: impl FnOnce(&mut MemberExtra)) {
+        let extra = self.extra.get_or_insert_with(Box::default);
+        f(extra);
+        if extra.is_default() {
+            self.extra = None;
+        }
     }
 }
 
@@ -178,13 +306,13 @@ impl Member {
 pub struct Group {
     /// The group ID (custom or assigned).
     #[serde(rename = "GroupId")]
-    pub id: String,
+    pub id: CompactString,
     /// The type.
     #[serde(rename = "Type")]
     pub group_type: GroupType,
     /// `Name`.
     #[serde(rename = "Name")]
-    pub name: String,
+    pub name: CompactString,
     /// `Introduction` ("" when not given).
     #[serde(rename = "Introduction", default)]
     pub introduction: String,
@@ -210,7 +338,7 @@ pub struct Group {
     pub invite_join: Option<InviteJoinOption>,
     /// The owner's UserID, if the group has an owner.
     #[serde(rename = "Owner_Account", default)]
-    pub owner: Option<String>,
+    pub owner: Option<CompactString>,
     /// When the group was created (unix seconds).
     #[serde(rename = "CreateTime", default, deserialize_with = "null_default")]
     pub create_time: u64,
@@ -241,9 +369,9 @@ pub struct Group {
     #[serde(
         rename = "MutedAccounts",
         default,
-        skip_serializing_if = "IndexMap::is_empty"
+        skip_serializing_if = "Mutes::is_empty"
     )]
-    pub mutes: IndexMap<String, u64>,
+    pub mutes: Mutes,
     /// Whether a Private group has had its first message (spec §17.4); other types are always
     /// active. Groups of documents without the field are active.
     #[serde(rename = "activated", default = "yes")]
@@ -276,13 +404,66 @@ pub struct Group {
     #[serde(
         rename = "Creator_Account",
         default,
-        skip_serializing_if = "String::is_empty"
+        skip_serializing_if = "CompactString::is_empty"
     )]
-    pub creator: String,
+    pub creator: CompactString,
     /// Creation order within the app, for paging the group list (not part of the document:
     /// the document's order is the creation order).
     #[serde(skip)]
     pub seq: u64,
+}
+
+/// A group's mute table: account → muted until (unix seconds), in the order the mutes were
+/// set. In the state document a JSON object (`MutedAccounts`). Empty in most groups, so it
+/// takes 8 bytes there and the table is allocated with the first mute (issue 11 C).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mutes(Option<Box<IndexMap<String, u64>>>);
+
+impl Mutes {
+    /// Whether no account is in the table (expired entries count as entries).
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|t| t.is_empty())
+    }
+
+    /// The end of `account`'s mute (unix seconds), expired or not.
+    pub fn get(&self, account: &str) -> Option<&u64> {
+        self.0.as_ref()?.get(account)
+    }
+
+    /// Sets `account`'s end; a new account goes last, an existing one keeps its place.
+    pub fn insert(&mut self, account: String, until: u64) {
+        self.0
+            .get_or_insert_with(Box::default)
+            .insert(account, until);
+    }
+
+    /// Removes `account`, keeping the others' order; frees the table once it is empty.
+    pub fn shift_remove(&mut self, account: &str) -> Option<u64> {
+        let table = self.0.as_mut()?;
+        let until = table.shift_remove(account);
+        if table.is_empty() {
+            self.0 = None;
+        }
+        until
+    }
+
+    /// Every entry (account, until) in the order the mutes were set.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &u64)> {
+        self.0.iter().flat_map(|t| t.iter())
+    }
+}
+
+impl Serialize for Mutes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Mutes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let table = IndexMap::<String, u64>::deserialize(d)?;
+        Ok(Self((!table.is_empty()).then(|| Box::new(table))))
+    }
 }
 
 /// How many system notifications a group's log keeps for the control plane (emulator choice).
@@ -305,9 +486,9 @@ impl Group {
     /// members; the store stamps the ID, the times and the creation order when it inserts it.
     pub fn new(group_type: GroupType, name: String) -> Self {
         Self {
-            id: String::new(),
+            id: CompactString::default(),
             group_type,
-            name,
+            name: name.into(),
             introduction: String::new(),
             notification: String::new(),
             face_url: String::new(),
@@ -323,14 +504,14 @@ impl Group {
             mute_all: Switch::Off,
             custom: Vec::new(),
             members: Members::default(),
-            mutes: IndexMap::new(),
+            mutes: Mutes::default(),
             activated: true,
             messages: History::default(),
             online_member_num: 0,
             recent: Recent::default(),
             window: Window::default(),
             notices: VecDeque::new(),
-            creator: String::new(),
+            creator: CompactString::default(),
             seq: 0,
         }
     }
@@ -438,9 +619,9 @@ mod tests {
         assert_eq!((g.info_seq, g.next_msg_seq, g.last_msg_time), (1, 1, 0));
         assert_eq!(g.mute_all, Switch::Off);
         assert_eq!(g.apply_join, ApplyJoinOption::NeedPermission);
-        let m = Member::new("a".into(), Role::Member, 5);
+        let m = Member::new("a", Role::Member, 5);
         assert_eq!(m.msg_flag, MsgFlag::AcceptAndNotify);
-        assert_eq!((m.msg_seq, m.last_send_msg_time), (0, 0));
+        assert_eq!((m.msg_seq, m.last_send_msg_time()), (0, 0));
     }
 
     #[test]

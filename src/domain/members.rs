@@ -2,9 +2,10 @@
 //! that cost in proportion to the accounts they touch, not to the group's size.
 //!
 //! Members live in a vector of slots (a removed member leaves an empty slot, swept out once the
-//! empty slots outnumber the members). Past eight slots a hash table maps an account to its
-//! slot without storing the account a second time; below that a scan is cheaper than the
-//! table's allocation, which most groups (a handful of members) never pay. While the store has tracking on (inside
+//! empty slots outnumber the members). Past sixteen slots a hash table maps an account to its
+//! slot without storing the account a second time; below that a scan of the inline UserIDs is
+//! as fast and most groups (a handful of members) never pay for the table (issue 11 C: a
+//! 10-member group's table cost more than its members). While the store has tracking on (inside
 //! `update_group`), every join and leave is recorded so the member → groups index can follow.
 
 use hashbrown::HashTable;
@@ -24,13 +25,14 @@ pub enum MemberChange {
 }
 
 /// Slots a group holds before its members get a hash index.
-const SMALL: usize = 8;
+const SMALL: usize = 16;
 
 /// The members of a group, in join order.
 #[derive(Clone, Default)]
 pub struct Members {
     slots: Vec<Option<Member>>,
-    table: HashTable<usize>,
+    /// Account → slot, only past [`SMALL`] slots (boxed: 8 bytes in the many small groups).
+    table: Option<Box<HashTable<usize>>>,
     live: usize,
     changes: Option<Vec<MemberChange>>,
 }
@@ -62,6 +64,7 @@ impl Members {
                 .position(|m| m.as_ref().is_some_and(|m| m.account() == account));
         }
         self.table
+            .as_ref()?
             .find(hash(account), |&i| {
                 slots[i].as_ref().is_some_and(|m| m.account() == account)
             })
@@ -97,10 +100,10 @@ impl Members {
         let i = self.slots.len() - 1;
         if i == SMALL {
             self.reindex(); // the first slot past SMALL: index them all
-        } else if self.indexed() {
+        } else if let Some(table) = self.table.as_mut() {
             let slots = &self.slots;
             let h = slots[i].as_ref().map_or(0, |m| hash(m.account()));
-            self.table.insert_unique(h, i, |&j| {
+            table.insert_unique(h, i, |&j| {
                 slots[j].as_ref().map_or(0, |m| hash(m.account()))
             });
         }
@@ -110,8 +113,8 @@ impl Members {
     /// Removes `account` and returns its member entry.
     pub fn remove(&mut self, account: &str) -> Option<Member> {
         let i = self.slot_of(account)?;
-        if self.indexed()
-            && let Ok(entry) = self.table.find_entry(hash(account), |&j| j == i)
+        if let Some(table) = self.table.as_mut()
+            && let Ok(entry) = table.find_entry(hash(account), |&j| j == i)
         {
             entry.remove();
         }
@@ -134,15 +137,16 @@ impl Members {
 
     /// Rebuilds the hash index from the slots (none while the group is small).
     fn reindex(&mut self) {
-        self.table.clear();
         if !self.indexed() {
-            self.table.shrink_to(0, |_| 0);
+            self.table = None;
             return;
         }
         let slots = &self.slots;
+        let table = self.table.get_or_insert_with(Box::default);
+        table.clear();
         for (i, m) in slots.iter().enumerate() {
             let Some(m) = m else { continue };
-            self.table.insert_unique(hash(m.account()), i, |&j| {
+            table.insert_unique(hash(m.account()), i, |&j| {
                 slots[j].as_ref().map_or(0, |m| hash(m.account()))
             });
         }
@@ -203,9 +207,58 @@ impl Serialize for Members {
 }
 
 impl<'de> Deserialize<'de> for Members {
+    /// `null` or a list of members. The list is read into a per-thread buffer and then copied
+    /// into slots of exactly its length, so a large state import leaves no growth leftovers
+    /// behind each group (issue 11 C).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let list = Option::<Vec<Member>>::deserialize(d)?.unwrap_or_default();
-        Self::from_vec(list).map_err(serde::de::Error::custom)
+        thread_local! {
+            static BUFFER: std::cell::Cell<Vec<Member>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        struct List<'b>(&'b mut Vec<Member>);
+        impl<'de> serde::de::Visitor<'de> for List<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of members")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+                Ok(())
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_seq(self)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+                while let Some(m) = seq.next_element::<Member>()? {
+                    self.0.push(m);
+                }
+                Ok(())
+            }
+        }
+        // Taken out while in use, so a nested or failed read leaves nothing shared behind.
+        let mut buffer = BUFFER.take();
+        buffer.clear();
+        let read = d.deserialize_option(List(&mut buffer));
+        let built = read.and_then(|()| {
+            let mut out = Self::default();
+            out.slots.reserve_exact(buffer.len());
+            for m in buffer.drain(..) {
+                if out.contains(m.account()) {
+                    return Err(serde::de::Error::custom(format!(
+                        "Member_Account {:?} is listed twice",
+                        m.account()
+                    )));
+                }
+                out.push(m);
+            }
+            Ok(out)
+        });
+        buffer.clear();
+        if buffer.capacity() <= 1 << 16 {
+            BUFFER.set(buffer);
+        }
+        built
     }
 }
 
@@ -215,7 +268,7 @@ mod tests {
     use crate::domain::group::Role;
 
     fn m(a: &str) -> Member {
-        Member::new(a.into(), Role::Member, 1)
+        Member::new(a, Role::Member, 1)
     }
 
     fn accounts(ms: &Members) -> Vec<&str> {

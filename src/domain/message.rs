@@ -786,6 +786,13 @@ pub struct Sent {
 /// sender, `Random` and body (§30.3). Not part of the state document: a restart forgets it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recent {
+    /// `None` while nothing is remembered: 8 bytes in each of the many quiet groups (issue 11 C).
+    inner: Option<Box<RecentInner>>,
+}
+
+/// The remembered sends of a [`Recent`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RecentInner {
     by_key: rustc_hash::FxHashMap<u64, Sent>,
     order: VecDeque<(u64, u64)>,
 }
@@ -803,12 +810,14 @@ impl Recent {
     /// The answer of an identical send accepted within `window_s` seconds before `now`.
     pub fn find(&mut self, key: u64, now: u64, window_s: u64) -> Option<Sent> {
         self.expire(now, window_s);
-        self.by_key.get(&key).copied()
+        self.inner.as_ref()?.by_key.get(&key).copied()
     }
 
     /// Like [`Recent::find`], without forgetting expired entries (for a read-only check).
     pub fn peek(&self, key: u64, now: u64, window_s: u64) -> Option<Sent> {
-        self.by_key
+        self.inner
+            .as_ref()?
+            .by_key
             .get(&key)
             .copied()
             .filter(|s| s.time.saturating_add(window_s) > now)
@@ -817,18 +826,26 @@ impl Recent {
     /// Remembers a send accepted at `now`.
     pub fn remember(&mut self, key: u64, sent: Sent, now: u64, window_s: u64) {
         self.expire(now, window_s);
-        if self.by_key.insert(key, sent).is_none() {
-            self.order.push_back((now, key));
+        let inner = self.inner.get_or_insert_with(Box::default);
+        if inner.by_key.insert(key, sent).is_none() {
+            inner.order.push_back((now, key));
         }
     }
 
+    /// Forgets sends older than the window; frees everything once nothing is left.
     fn expire(&mut self, now: u64, window_s: u64) {
-        while let Some(&(at, key)) = self.order.front() {
+        let Some(inner) = self.inner.as_mut() else {
+            return;
+        };
+        while let Some(&(at, key)) = inner.order.front() {
             if at.saturating_add(window_s) > now {
                 break;
             }
-            self.order.pop_front();
-            self.by_key.remove(&key);
+            inner.order.pop_front();
+            inner.by_key.remove(&key);
+        }
+        if inner.order.is_empty() {
+            self.inner = None;
         }
     }
 }

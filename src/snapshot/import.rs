@@ -168,20 +168,20 @@ fn check_group(
             return Err(at("this group type has no admins".into()));
         }
         check_keys(
-            &m.custom,
+            m.custom(),
             "AppMemberDefinedData",
             rules.member_custom_keys_max,
         )
         .map_err(|e| at(e.0))?;
         let card_max = rules.name_card_max_bytes;
-        if m.name_card.len() > card_max {
+        if m.name_card().len() > card_max {
             return Err(at(format!(
                 "NameCard is {} bytes; at most {card_max}",
-                m.name_card.len()
+                m.name_card().len()
             )));
         }
         check_values(
-            &m.custom,
+            m.custom(),
             "AppMemberDefinedData",
             rules.custom_key_max_bytes,
             rules.member_value_max_bytes,
@@ -286,18 +286,18 @@ fn check_owner(owner: Option<&str>, g: &Group) -> Result<(), ImportError> {
 /// The profile's byte limits on the group's texts and custom data.
 fn check_texts(g: &Group, rules: &RulesProfile) -> Result<(), ImportError> {
     let texts = [
-        ("Name", &g.name, rules.name_max_bytes),
+        ("Name", g.name.as_str(), rules.name_max_bytes),
         (
             "Introduction",
-            &g.introduction,
+            g.introduction.as_str(),
             rules.introduction_max_bytes,
         ),
         (
             "Notification",
-            &g.notification,
+            g.notification.as_str(),
             rules.notification_max_bytes,
         ),
-        ("FaceUrl", &g.face_url, rules.face_url_max_bytes),
+        ("FaceUrl", g.face_url.as_str(), rules.face_url_max_bytes),
     ];
     for (field, text, max) in texts {
         if text.len() > max {

@@ -175,7 +175,7 @@ pub async fn members(
                 Role: m.role,
                 MsgSeq: m.msg_seq,
                 UnreadMsgNum: g.messages.unread_for(m.account(), m.msg_seq),
-                LastSendMsgTime: m.last_send_msg_time,
+                LastSendMsgTime: m.last_send_msg_time(),
                 MuteUntil: g.muted_until(m.account(), now),
             })
             .collect::<Vec<_>>();

@@ -193,7 +193,7 @@ fn admit(
     check_quota(&added, rules)?;
     check_room(g, added.len())?;
     Ok(Admission {
-        group_id: g.id.clone(),
+        group_id: g.id.to_string(),
         group_type: g.group_type,
         results,
         added,
@@ -333,7 +333,7 @@ mod tests {
         g.id = "g1".into();
         g.max_members = max;
         for m in members {
-            g.members.push(Member::new((*m).into(), Role::Member, 1));
+            g.members.push(Member::new(*m, Role::Member, 1));
         }
         g
     }
@@ -435,7 +435,7 @@ mod tests {
         app.restore_group(g).expect("stored");
         assert_eq!(app.joined_groups("a"), Vec::<String>::new());
         app.update_group("idx", |g| {
-            g.members.push(Member::new("a".into(), Role::Member, 2));
+            g.members.push(Member::new("a", Role::Member, 2));
             Ok(())
         })
         .expect("updated");

@@ -5,6 +5,7 @@
 //! one `Owner`, the one `Owner_Account` names.
 
 use axum::response::Response;
+use compact_str::CompactString;
 use serde::Deserialize;
 
 use super::{allow_types, callback_origin, group_id, operator};
@@ -115,9 +116,9 @@ fn hand_over(g: &mut Group, new_owner: &str, now: u64) -> Option<Option<String>>
     if let Some(m) = g.members.get_mut(new_owner) {
         m.role = Role::Owner;
     }
-    g.owner = Some(new_owner.to_string());
+    g.owner = Some(new_owner.into());
     g.profile_changed(now);
-    Some(old)
+    Some(old.map(CompactString::into_string))
 }
 
 #[cfg(test)]
@@ -128,11 +129,11 @@ mod tests {
     fn group(t: GroupType, owner: Option<&str>) -> Group {
         let mut g = Group::new(t, "g".into());
         if let Some(o) = owner {
-            g.members.push(Member::new(o.into(), Role::Owner, 1));
+            g.members.push(Member::new(o, Role::Owner, 1));
             g.owner = Some(o.into());
         }
-        g.members.push(Member::new("adm".into(), Role::Admin, 1));
-        g.members.push(Member::new("bob".into(), Role::Member, 1));
+        g.members.push(Member::new("adm", Role::Admin, 1));
+        g.members.push(Member::new("bob", Role::Member, 1));
         g
     }
 

@@ -33,7 +33,7 @@ impl VendorCommand for CreateGroup {
         let mut new = create_group::parse(request, &call.body, call.rules(), call.app.policy())?;
         new.group.activated =
             new.group.group_type != GroupType::Private || call.emu.private_groups_start_active;
-        new.group.creator = call.identifier.clone();
+        new.group.creator = call.identifier.as_str().into();
         check_accounts(&call, &new)?;
         if let Some(id) = &new.custom_id {
             check_id_free(&call, id, new.group.owner.as_deref())?;
@@ -48,7 +48,7 @@ impl VendorCommand for CreateGroup {
         call.app.claim()?;
         let answer = Created::of(&new, call.rules());
         let net = quota.net_increase();
-        let owner = new.group.owner.clone();
+        let owner = new.group.owner.as_deref().map(String::from);
         let (callbacks, origin) = (&call.emu.callbacks, callback_origin(&call));
         if !(origin.is_on(BEFORE_CREATE_GROUP) || origin.is_on(AFTER_CREATE_GROUP)) {
             let group_id = raced(&call, call.app.insert_group(new, quota, now), owner)?;
@@ -106,7 +106,7 @@ fn check_id_free(call: &Call, id: &str, owner: Option<&str>) -> Result<(), Vendo
         return Ok(());
     };
     let own = match call.app.policy().switches.dup_group_id_rule {
-        DupGroupIdRule::Creator => !creator.is_empty() && creator == call.identifier,
+        DupGroupIdRule::Creator => !creator.is_empty() && creator == call.identifier.as_str(),
         DupGroupIdRule::Owner => owner.is_some_and(|o| Some(o) == existing_owner.as_deref()),
         DupGroupIdRule::Always10021 => false,
     };
@@ -184,9 +184,9 @@ fn check_groups_per_user(call: &Call, new: &NewGroup) -> Result<(), VendorError>
 fn check_sensitive_words(policy: &AppPolicy, new: &NewGroup) -> Result<(), VendorError> {
     let g = &new.group;
     let fields = [
-        ("Name", &g.name),
-        ("Introduction", &g.introduction),
-        ("Notification", &g.notification),
+        ("Name", g.name.as_str()),
+        ("Introduction", g.introduction.as_str()),
+        ("Notification", g.notification.as_str()),
     ];
     for (field, text) in fields {
         if let Some(word) = policy.sensitive_word_in(text) {

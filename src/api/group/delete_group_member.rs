@@ -124,7 +124,10 @@ fn remove(g: &mut Group, accounts: &[String], now: u64) -> Result<Vec<String>, V
     if !removed.is_empty() {
         g.members_changed(now);
     }
-    if g.owner.as_ref().is_some_and(|o| removed.contains(o)) {
+    if g.owner
+        .as_ref()
+        .is_some_and(|o| removed.iter().any(|r| r == o))
+    {
         // The owner changed (to none): a profile change too (spec §10.6).
         g.owner = None;
         g.profile_changed(now);
@@ -142,9 +145,9 @@ mod tests {
         g.id = "g1".into();
         g.owner = Some("owner".into());
         g.last_info_time = 1;
-        g.members.push(Member::new("owner".into(), Role::Owner, 1));
+        g.members.push(Member::new("owner", Role::Owner, 1));
         for m in ["a", "b"] {
-            g.members.push(Member::new(m.into(), Role::Member, 1));
+            g.members.push(Member::new(m, Role::Member, 1));
         }
         g
     }

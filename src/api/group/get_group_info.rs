@@ -351,11 +351,11 @@ pub(crate) fn member_entry(group: &Group, m: &Member, filter: &Filter, view: &Vi
         JoinTime: f("JoinTime").then_some(m.join_time),
         MsgSeq: f("MsgSeq").then_some(m.msg_seq),
         MsgFlag: f("MsgFlag").then_some(m.msg_flag.as_str()),
-        LastSendMsgTime: f("LastSendMsgTime").then_some(m.last_send_msg_time),
+        LastSendMsgTime: f("LastSendMsgTime").then_some(m.last_send_msg_time()),
         MuteUntil: mute_until,
         ShutUpUntil: shut_up_until,
-        NameCard: f("NameCard").then(|| m.name_card.clone()),
-        AppMemberDefinedData: filter.member_keys.as_ref().map(|k| pick(&m.custom, k)),
+        NameCard: f("NameCard").then(|| m.name_card().to_string()),
+        AppMemberDefinedData: filter.member_keys.as_ref().map(|k| pick(m.custom(), k)),
     }
 }
 
@@ -379,7 +379,7 @@ pub(crate) fn invite_join_option(g: &Group) -> Option<&'static str> {
 fn found(g: &Group, filter: &Filter, view: &View) -> Entry {
     let members = lists_members(g);
     Entry {
-        GroupId: g.id.clone(),
+        GroupId: g.id.to_string(),
         base: base_info(g, filter, view),
         MemberList: filter.member_fields.as_ref().filter(|_| members).map(|_| {
             g.members
@@ -398,12 +398,13 @@ pub(crate) fn base_info(g: &Group, filter: &Filter, view: &View) -> BaseInfo {
     let member_num = if lists_members(g) { g.members.len() } else { 0 };
     BaseInfo {
         Type: b("Type").then_some(g.group_type.as_str()),
-        Name: b("Name").then(|| g.name.clone()),
+        Name: b("Name").then(|| g.name.to_string()),
         Appid: b("Appid").then_some(view.appid),
         Introduction: b("Introduction").then(|| g.introduction.clone()),
         Notification: b("Notification").then(|| g.notification.clone()),
         FaceUrl: b("FaceUrl").then(|| g.face_url.clone()),
-        Owner_Account: b("Owner_Account").then(|| g.owner.clone().unwrap_or_default()),
+        Owner_Account: b("Owner_Account")
+            .then(|| g.owner.as_deref().unwrap_or_default().to_string()),
         CreateTime: b("CreateTime").then_some(g.create_time),
         InfoSeq: b("InfoSeq").then_some(g.info_seq),
         LastInfoTime: b("LastInfoTime").then_some(g.last_info_time),

@@ -257,13 +257,13 @@ fn item(g: &Group, q: &Query, view: &View) -> Option<Item> {
     let m = g.members.get(&q.account)?;
     let Some(fields) = &q.fields else {
         return Some(Item {
-            GroupId: g.id.clone(),
+            GroupId: g.id.to_string(),
             base: None,
             SelfInfo: None,
         });
     };
     Some(Item {
-        GroupId: g.id.clone(),
+        GroupId: g.id.to_string(),
         base: Some(base_info(g, &fields.base, view)),
         SelfInfo: fields
             .self_info
@@ -283,7 +283,7 @@ fn self_info(g: &Group, m: &Member, names: &[String], view: &View) -> SelfInfo {
         MsgFlag: f("MsgFlag").then_some(m.msg_flag.as_str()),
         MsgSeq: f("MsgSeq").then_some(m.msg_seq),
         UnreadMsgNum: f("UnreadMsgNum").then(|| g.unread_for(m.account(), view.chatroom_unread())),
-        NameCard: f("NameCard").then(|| m.name_card.clone()),
+        NameCard: f("NameCard").then(|| m.name_card().to_string()),
         MuteUntil: mute_until,
         ShutUpUntil: shut_up_until,
     }
@@ -343,7 +343,7 @@ mod tests {
             .expect("free ID");
         // A member the index does not know: pushed with the change record thrown away.
         app.update_group("other7", |g| {
-            g.members.push(Member::new("anna".into(), Role::Member, 1));
+            g.members.push(Member::new("anna", Role::Member, 1));
             g.members.take_changes();
             Ok(())
         })

@@ -77,7 +77,7 @@ impl VendorCommand for ImportGroup {
         let created = create_time(created, call.now())?;
         check_support_topic(support_topic, new.group.group_type)?;
         check_type(&new)?;
-        new.group.creator = call.identifier.clone();
+        new.group.creator = call.identifier.as_str().into();
         new.group.activated =
             new.group.group_type != GroupType::Private || call.emu.private_groups_start_active;
         if let Some(owner) = &new.group.owner {

@@ -201,7 +201,8 @@ fn store(g: &mut Group, items: Vec<Checked>, rules: &Rules) -> Vec<Outcome> {
         g.last_msg_time = time;
         g.activated = true;
         if let Some(m) = g.members.get_mut(&item.from) {
-            m.last_send_msg_time = m.last_send_msg_time.max(time);
+            let last = m.last_send_msg_time().max(time);
+            m.set_last_send_msg_time(last);
         }
         g.messages.push(message(item, seq, time), rules.history_cap);
         stored = true;
@@ -350,10 +351,8 @@ mod tests {
     fn a_stored_batch_moves_every_member_and_a_failed_one_nobody() {
         use crate::domain::group::{Member, Role};
         let mut g = group();
-        g.members
-            .push(Member::new("leckie".into(), Role::Owner, 100));
-        g.members
-            .push(Member::new("peter".into(), Role::Member, 100));
+        g.members.push(Member::new("leckie", Role::Owner, 100));
+        g.members.push(Member::new("peter", Role::Member, 100));
         let rules = Rules {
             now: 300,
             strict: true,
@@ -372,11 +371,11 @@ mod tests {
         assert_eq!((g.next_msg_seq, g.last_msg_time), (3, 202));
         assert!(g.members.iter().all(|m| m.msg_seq == 2));
         assert_eq!(
-            g.members.get("peter").map(|m| m.last_send_msg_time),
+            g.members.get("peter").map(|m| m.last_send_msg_time()),
             Some(202)
         );
         assert_eq!(
-            g.members.get("leckie").map(|m| m.last_send_msg_time),
+            g.members.get("leckie").map(|m| m.last_send_msg_time()),
             Some(0)
         );
         assert_eq!(g.messages.len(), 2);

@@ -333,9 +333,12 @@ fn set<T: PartialEq>(slot: &mut T, new: Option<T>) -> bool {
 }
 
 /// Puts `new` in `slot`; the new text when it changed.
-fn set_text(slot: &mut String, new: Option<String>) -> Option<String> {
-    let v = new.filter(|v| v != slot)?;
-    slot.clone_from(&v);
+fn set_text<S: PartialEq<String> + for<'a> From<&'a str>>(
+    slot: &mut S,
+    new: Option<String>,
+) -> Option<String> {
+    let v = new.filter(|v| *slot != *v)?;
+    *slot = S::from(v.as_str());
     Some(v)
 }
 

@@ -203,7 +203,7 @@ fn plan(
         ));
     }
     let custom = custom_data::plan_changes(
-        &member.custom,
+        member.custom(),
         &c.custom,
         "AppMemberDefinedData",
         CustomKind::Member,
@@ -282,14 +282,14 @@ fn write(
             m.role = role;
             changed.role = Some(role.as_str());
         }
-        if let Some(card) = c.name_card.as_ref().filter(|v| **v != m.name_card) {
-            m.name_card.clone_from(card);
+        if let Some(card) = c.name_card.as_ref().filter(|v| *v != m.name_card()) {
+            m.set_name_card(card.clone());
             changed.name_card = Some(card.clone());
         }
         if let Some(flag) = c.msg_flag {
             m.msg_flag = flag;
         }
-        m.custom = custom;
+        m.set_custom(custom);
     }
     if let Some(seconds) = c.mute_time {
         g.set_mute(&c.account, seconds, now, rules.mute_time_max);
@@ -361,8 +361,8 @@ mod tests {
 
     fn group(t: GroupType) -> Group {
         let mut g = Group::new(t, "g".into());
-        g.members.push(Member::new("own".into(), Role::Owner, 1));
-        g.members.push(Member::new("bob".into(), Role::Member, 1));
+        g.members.push(Member::new("own", Role::Owner, 1));
+        g.members.push(Member::new("bob", Role::Member, 1));
         g.owner = Some("own".into());
         g
     }

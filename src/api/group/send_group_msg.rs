@@ -627,7 +627,7 @@ fn store(call: &Call, d: &Draft, slot: &mut DailySlot<'_>) -> Result<Stored, Ven
             g.next_msg_seq += 1;
             g.last_msg_time = now;
             if let Some(m) = g.members.get_mut(&d.from) {
-                m.last_send_msg_time = now;
+                m.set_last_send_msg_time(now);
                 m.msg_seq = seq;
             }
             if t == GroupType::Private && !private_start_active {

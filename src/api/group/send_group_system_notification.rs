@@ -140,7 +140,7 @@ mod tests {
     fn recipients_are_listed_members_once_each_or_everyone() {
         let mut g = Group::new(GroupType::Public, "g".into());
         for a in ["amy", "bob", "cat"] {
-            g.members.push(Member::new(a.into(), Role::Member, 1));
+            g.members.push(Member::new(a, Role::Member, 1));
         }
         let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(recipients(&g, &[]), list(&["amy", "bob", "cat"]));
