@@ -339,6 +339,9 @@ pub struct AppPolicy {
     pub messages: MessageRules,
     /// Switchable features (spec §39.6).
     pub features: Features,
+    /// Accounts the config file declares (`accounts = [...]`, issue 14): imported at start
+    /// and after every reset, on top of the `--seed-file`.
+    pub accounts: Vec<crate::snapshot::AccountDoc>,
 }
 
 impl AppPolicy {
@@ -355,6 +358,7 @@ impl AppPolicy {
             rules: &crate::rules::DEFAULT,
             messages: MessageRules::new(&crate::rules::DEFAULT, &LimitOverrides::default()),
             features: Features::ALL,
+            accounts: Vec::new(),
         }
     }
 

@@ -74,6 +74,32 @@ struct AppDoc {
     features: Option<crate::apps::Features>,
     rules_profile: Option<Spanned<String>>,
     edition: Option<Spanned<String>>,
+    /// Accounts imported at start and after every reset (issue 14).
+    #[serde(default)]
+    accounts: Vec<DeclaredAccount>,
+}
+
+/// One entry of `accounts = [...]`: a bare UserID, or a table with the state document's
+/// account fields (`{UserID = "bob", Nick = "Bob", FaceUrl = "..."}`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DeclaredAccount {
+    Id(String),
+    Full(crate::snapshot::AccountDoc),
+}
+
+impl DeclaredAccount {
+    fn into_doc(self) -> crate::snapshot::AccountDoc {
+        match self {
+            Self::Full(doc) => doc,
+            Self::Id(id) => crate::snapshot::AccountDoc {
+                UserID: id,
+                Nick: String::new(),
+                FaceUrl: String::new(),
+                kicked_at: None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,6 +329,11 @@ fn app_policy(
         rules,
         messages,
         features: app.features.unwrap_or_default(),
+        accounts: app
+            .accounts
+            .into_iter()
+            .map(DeclaredAccount::into_doc)
+            .collect(),
     })
 }
 
