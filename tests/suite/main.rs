@@ -17,6 +17,7 @@ mod contention;
 mod control_plane;
 mod create_group;
 mod diagnoses;
+mod embedding;
 mod fixtures;
 mod fuzz;
 mod group_imports;
