@@ -81,11 +81,35 @@ struct AppDoc {
 
 /// One entry of `accounts = [...]`: a bare UserID, or a table with the state document's
 /// account fields (`{UserID = "bob", Nick = "Bob", FaceUrl = "..."}`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum DeclaredAccount {
     Id(String),
     Full(crate::snapshot::AccountDoc),
+}
+
+/// By hand rather than `untagged`, so a typo in a table names the key instead of saying that
+/// no variant matched.
+impl<'de> Deserialize<'de> for DeclaredAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = DeclaredAccount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a UserID string or a table {UserID, Nick, FaceUrl}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(DeclaredAccount::Id(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let de = serde::de::value::MapAccessDeserializer::new(map);
+                crate::snapshot::AccountDoc::deserialize(de).map(DeclaredAccount::Full)
+            }
+        }
+        d.deserialize_any(Entry)
+    }
 }
 
 impl DeclaredAccount {

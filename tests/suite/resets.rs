@@ -264,7 +264,7 @@ fn a_declared_account_with_an_unknown_key_is_refused() {
     let text = "[[apps]]\nsdkappid = 1\naccounts = [{ UserID = \"bob\", Nik = \"Bob\" }]\n";
     let e = tim_emulator::config_file::parse(text, Limits::UNLIMITED, true)
         .expect_err("a typo is refused");
-    assert!(e.contains("accounts"), "{e}");
+    assert!(e.contains("line 3") && e.contains("Nik"), "{e}");
 }
 
 fn temp_dir(tag: &str) -> std::path::PathBuf {
