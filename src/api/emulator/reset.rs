@@ -49,7 +49,8 @@ pub async fn post(
             .map(|()| json!({ "reset": "app", "sdkappid": id, "seeded": seeded })),
     };
     let answer = done
-        .map_err(|e| ControlError::bad_request(format!("the seed could not be restored: {e}")))?;
+        // The seed was checked at start, so a failure here is not the caller's fault.
+        .map_err(|e| ControlError::internal(format!("the seed could not be restored: {e}")))?;
     tracing::info!(?scope, seeded, "reset");
     Ok(Json(answer))
 }
