@@ -281,6 +281,17 @@ async fn the_inspector_shows_a_new_group_in_a_real_browser_without_console_error
     browser
         .wait_for(&groups_show(&later), "the later group")
         .await;
+    // The reset button's POST carries the page's own Origin, which the guard lets through.
+    browser
+        .eval("window.confirm = () => true; document.getElementById('reset').click(); true")
+        .await;
+    browser
+        .wait_for(
+            "document.getElementById('groups-count')?.textContent === '(0)'",
+            "the groups gone after the reset button",
+        )
+        .await;
+    assert_eq!(emu.group_total().await, 0);
     browser
         .send("Runtime.evaluate", json!({"expression": "1"}))
         .await;
