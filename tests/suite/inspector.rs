@@ -199,8 +199,16 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Kills the browser and waits (a second at most) for it to be gone before removing its
+    /// profile directory, which it would otherwise keep writing into.
     fn drop(&mut self) {
         let _ = self.child.start_kill();
+        for _ in 0..50 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
