@@ -479,6 +479,9 @@ pub struct AppPolicy {
     pub features: Features,
     /// The rule switches (spec §40.7).
     pub switches: RuleSwitches,
+    /// Accounts the config file declares (`accounts = [...]`, issue 14): imported at start
+    /// and after every reset, on top of the `--seed-file`.
+    pub accounts: Vec<crate::snapshot::AccountDoc>,
 }
 
 impl AppPolicy {
@@ -496,6 +499,7 @@ impl AppPolicy {
             messages: MessageRules::new(&crate::rules::DEFAULT, &LimitOverrides::default()),
             features: Features::ALL,
             switches: RuleSwitches::new(&crate::rules::DEFAULT, &SwitchOverrides::default()),
+            accounts: Vec::new(),
         }
     }
 

@@ -30,6 +30,9 @@ struct Inner {
     /// Added to the system clock while running (ms).
     offset_ms: AtomicI64,
     writer: Mutex<()>,
+    /// How the clock was started (`--clock-start`, `--clock-frozen`): where a full reset puts it
+    /// back. `None` is the system clock.
+    start: Mutex<Option<(u64, bool)>>,
 }
 
 /// What `GET /_emulator/clock` answers.
@@ -59,6 +62,7 @@ impl Clock {
                 frozen_ms: AtomicU64::new(RUNNING),
                 offset_ms: AtomicI64::new(0),
                 writer: Mutex::new(()),
+                start: Mutex::new(None),
             }),
         }
     }
@@ -67,6 +71,7 @@ impl Clock {
     pub fn starting_at(start_ms: u64) -> Self {
         let c = Self::system();
         c.set(start_ms, false);
+        c.remember_start(start_ms, false);
         c
     }
 
@@ -74,7 +79,30 @@ impl Clock {
     pub fn frozen_at(at_ms: u64) -> Self {
         let c = Self::system();
         c.set(at_ms, true);
+        c.remember_start(at_ms, true);
         c
+    }
+
+    fn remember_start(&self, at_ms: u64, frozen: bool) {
+        *self
+            .inner
+            .start
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((at_ms, frozen));
+    }
+
+    /// Puts the clock back as it was started (issue 14: the full reset): the system clock, or
+    /// running again from `--clock-start`, or frozen at the start instant.
+    pub fn restart(&self) {
+        let start = *self
+            .inner
+            .start
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match start {
+            Some((at_ms, frozen)) => self.set(at_ms, frozen),
+            None => self.real(),
+        }
     }
 
     /// The current time in unix milliseconds (never below 0).
@@ -205,5 +233,17 @@ mod tests {
         let b = a.clone();
         b.advance(5);
         assert_eq!(a.now_ms(), 15);
+    }
+
+    #[test]
+    fn restart_returns_to_the_start_setting() {
+        let frozen = Clock::frozen_at(1_000);
+        frozen.advance(5_000);
+        frozen.restart();
+        assert_eq!(frozen.now_ms(), 1_000);
+        let system = Clock::system();
+        system.set(5, true);
+        system.restart();
+        assert_eq!(system.status().mode, "real");
     }
 }

@@ -177,6 +177,11 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_STATE_FILE")]
     pub state_file: Option<PathBuf>,
 
+    /// Seed file: a state document (the format of GET /_emulator/state), read-only, loaded at
+    /// start unless the --state-file exists, and what POST /_emulator/reset returns to.
+    #[arg(long, env = "TIM_EMULATOR_SEED_FILE")]
+    pub seed_file: Option<PathBuf>,
+
     /// Also save the state file every this many seconds (0 = only at shutdown).
     #[arg(long, env = "TIM_EMULATOR_SAVE_INTERVAL", default_value_t = 0)]
     pub save_interval: u64,
@@ -380,6 +385,11 @@ impl Config {
             },
             history_per_group: self.history_per_group,
             max_apps: self.max_apps,
+            seed: self
+                .seed_file
+                .as_deref()
+                .map(crate::seed::read_seed_file)
+                .transpose()?,
         })
     }
 

@@ -76,6 +76,56 @@ struct AppDoc {
     edition: Option<Spanned<String>>,
     /// `[apps.rules]`: the switches of spec §40.7.
     rules: Option<crate::apps::SwitchOverrides>,
+    /// Accounts imported at start and after every reset (issue 14).
+    #[serde(default)]
+    accounts: Vec<DeclaredAccount>,
+}
+
+/// One entry of `accounts = [...]`: a bare UserID, or a table with the state document's
+/// account fields (`{UserID = "bob", Nick = "Bob", FaceUrl = "..."}`).
+#[derive(Debug)]
+enum DeclaredAccount {
+    Id(String),
+    Full(crate::snapshot::AccountDoc),
+}
+
+/// By hand rather than `untagged`, so a typo in a table names the key instead of saying that
+/// no variant matched.
+impl<'de> Deserialize<'de> for DeclaredAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = DeclaredAccount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a UserID string or a table {UserID, Nick, FaceUrl}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(DeclaredAccount::Id(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let de = serde::de::value::MapAccessDeserializer::new(map);
+                crate::snapshot::AccountDoc::deserialize(de).map(DeclaredAccount::Full)
+            }
+        }
+        d.deserialize_any(Entry)
+    }
+}
+
+impl DeclaredAccount {
+    fn into_doc(self) -> crate::snapshot::AccountDoc {
+        match self {
+            Self::Full(doc) => doc,
+            Self::Id(id) => crate::snapshot::AccountDoc {
+                UserID: id,
+                Nick: String::new(),
+                FaceUrl: String::new(),
+                kicked_at: None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -308,6 +358,11 @@ fn app_policy(
         messages,
         features: app.features.unwrap_or_default(),
         switches,
+        accounts: app
+            .accounts
+            .into_iter()
+            .map(DeclaredAccount::into_doc)
+            .collect(),
     })
 }
 

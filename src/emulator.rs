@@ -47,6 +47,9 @@ pub struct Settings {
     /// The most zero-config apps that may hold state at once (70020 for one more; 0 = no cap;
     /// configured apps are never capped). See [`crate::store::slots`].
     pub max_apps: usize,
+    /// The `--seed-file` document: loaded at start (unless the state file exists) and what a
+    /// reset returns to, with the config's declared accounts (see [`crate::seed`]).
+    pub seed: Option<crate::snapshot::StateDocument>,
 }
 
 /// The default of `--history-per-group`: messages each group keeps (emulator choice: enough
@@ -99,6 +102,7 @@ impl Settings {
             callback_bounds: crate::callback::Bounds::default(),
             history_per_group: DEFAULT_HISTORY_PER_GROUP,
             max_apps: crate::store::slots::DEFAULT_MAX_APPS,
+            seed: None,
         }
     }
 }
@@ -141,6 +145,8 @@ pub struct Emulator {
     pub faults: Faults,
     /// The outcome of the periodic state-file saves, for the health endpoint.
     pub saves: crate::persist::SaveHealth,
+    /// What a reset returns to (the seed file and the declared accounts).
+    pub(crate) baseline: crate::seed::Baseline,
     started: Instant,
 }
 
@@ -148,12 +154,15 @@ pub struct Emulator {
 pub type Shared = Arc<Emulator>;
 
 impl Emulator {
-    /// A new emulator with empty state.
+    /// A new emulator with empty state; [`Self::load_start_state`] then loads the seed or the
+    /// state file.
     pub fn new(settings: Settings) -> Shared {
         let seed = settings.id_seed.unwrap_or_else(random_seed);
         let max_apps =
             (!settings.apps.is_configured() && settings.max_apps > 0).then_some(settings.max_apps);
+        let baseline = crate::seed::Baseline::new(settings.seed, &settings.apps);
         Arc::new(Self {
+            baseline,
             rules: settings.rules,
             store: Store::new(seed, max_apps),
             apps: settings.apps,

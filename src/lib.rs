@@ -31,7 +31,10 @@
 //! - [`journal`], [`faults`]: the request journal and fault injection behind the control plane.
 //! - [`snapshot`]: the state document (export and all-or-nothing import).
 //! - [`persist`]: the `--state-file` (load at start, atomic save at shutdown and periodically).
+//! - [`seed`]: the `--seed-file` and the config's declared accounts, what a reset returns to,
+//!   and the full reset.
 //! - [`text`]: cutting kept text to a byte cap at a character boundary.
+//! - [`embed`]: the emulator inside a Rust test ([`Emulator::builder`] → [`EmulatorHandle`]).
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
 //! - [`server`]: the accept loop ([`serve`]): hyper-util connections with the idle, header and
 //!   body timeouts, and the graceful stop.
@@ -44,6 +47,7 @@ pub mod config;
 pub mod config_file;
 pub mod diagnose;
 pub mod domain;
+pub mod embed;
 pub mod emulator;
 pub mod error;
 pub mod faults;
@@ -51,6 +55,7 @@ pub mod healthcheck;
 pub mod journal;
 pub mod persist;
 pub mod rules;
+pub mod seed;
 pub mod server;
 pub mod snapshot;
 pub mod store;
@@ -60,6 +65,7 @@ pub mod usersig;
 use axum::Router;
 
 pub use clock::Clock;
+pub use embed::{EmulatorBuilder, EmulatorHandle};
 pub use emulator::{Emulator, FieldNames, Settings, Shared};
 pub use server::serve;
 

@@ -188,12 +188,15 @@ async fn serve_until_stopped(
     }
 }
 
+/// The state file when it exists, else the seed (see [`tim_emulator::seed`]).
 fn load_state(config: &Config, state: &Shared) -> Result<(), String> {
-    let Some(path) = &config.state_file else {
-        return Ok(());
-    };
-    let loaded = persist::load(path, state)?;
-    tracing::info!(path = %path.display(), loaded, "state file");
+    let from = state.load_start_state(config.state_file.as_deref())?;
+    tracing::info!(
+        state_file = ?config.state_file,
+        seed_file = ?config.seed_file,
+        from = from.as_str(),
+        "start state"
+    );
     Ok(())
 }
 

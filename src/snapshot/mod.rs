@@ -57,6 +57,16 @@ impl Emulator {
         Ok(self.replace_state(apps))
     }
 
+    /// Replaces one app's state with the one app of `doc` (a reset of that app back to the
+    /// seed), or changes nothing and says what is wrong.
+    pub(crate) fn import_app(&self, doc: StateDocument) -> Result<(), ImportError> {
+        let _one_at_a_time = one_import_at_a_time();
+        for app in import::build(doc, self, self.clock.now_secs())? {
+            self.store.replace_app(app);
+        }
+        Ok(())
+    }
+
     fn replace_state(&self, apps: Vec<Arc<AppState>>) -> Imported {
         let imported = Imported {
             apps: apps.len(),
@@ -65,6 +75,12 @@ impl Emulator {
         self.store.replace_all(apps);
         imported
     }
+}
+
+/// Whether `doc` would be accepted by [`Emulator::import_state`], without storing it (the seed
+/// is checked at start this way).
+pub fn check_document(doc: StateDocument, emu: &Emulator) -> Result<(), ImportError> {
+    import::build(doc, emu, emu.clock.now_secs()).map(drop)
 }
 
 /// What an import stored.

@@ -34,6 +34,10 @@ pub struct Store {
     rates: Rates,
     slots: Arc<AppSlots>,
     id_seed: u64,
+    /// How many assigned IDs each app had drawn when a reset or an import dropped it (issue 14):
+    /// the next app of that sdkappid continues from there, so no assigned ID is handed out twice
+    /// within one run. Only apps that drew an ID have an entry (a few bytes each).
+    id_floors: DashMap<u64, u64, FxBuildHasher>,
 }
 
 /// Drops the app of one request from the store when the request ends, unless something was
@@ -59,6 +63,7 @@ impl Store {
             rates: Rates::default(),
             slots: Arc::new(AppSlots::new(max_apps)),
             id_seed,
+            id_floors: DashMap::default(),
         }
     }
 
@@ -79,14 +84,16 @@ impl Store {
             return Arc::clone(&app);
         }
         let app = self.apps.entry(sdkappid).or_insert_with(|| {
-            Arc::new(AppState::counted(
+            let app = AppState::counted(
                 sdkappid,
                 Arc::clone(policy),
                 policy.rules,
                 self.id_seed,
                 Arc::clone(&self.slots),
                 Holding::default(),
-            ))
+            );
+            self.continue_ids(&app);
+            Arc::new(app)
         });
         Arc::clone(&app)
     }
@@ -107,14 +114,32 @@ impl Store {
     /// A fresh app for a state import: it holds state from the start and counts against the
     /// cap once [`Self::replace_all`] puts it in (an import is never refused for the cap).
     pub fn restored_app(&self, sdkappid: u64, policy: &Arc<AppPolicy>) -> AppState {
-        AppState::counted(
+        let app = AppState::counted(
             sdkappid,
             Arc::clone(policy),
             policy.rules,
             self.id_seed,
             Arc::clone(&self.slots),
             Holding::stored(),
-        )
+        );
+        self.continue_ids(&app);
+        app
+    }
+
+    /// Notes how many assigned IDs `app` drew before it leaves the store.
+    fn remember_ids(&self, app: &AppState) {
+        let n = app.assigned_id_counter();
+        if n > 0 {
+            let mut floor = self.id_floors.entry(app.sdkappid()).or_insert(0);
+            *floor = (*floor).max(n);
+        }
+    }
+
+    /// Starts `app`'s assigned IDs after those its sdkappid drew earlier in this run.
+    fn continue_ids(&self, app: &AppState) {
+        if let Some(n) = self.id_floors.get(&app.sdkappid()) {
+            app.restore_assigned_id_counter(*n);
+        }
     }
 
     /// Takes a call token of `class` for `sdkappid` under `limits` at `now` (monotonic
@@ -147,10 +172,12 @@ impl Store {
             match sdkappid {
                 Some(id) => {
                     if let Some((_, app)) = self.apps.remove(&id) {
+                        self.remember_ids(&app);
                         app.drop_from_store();
                     }
                 }
                 None => self.apps.retain(|_, app| {
+                    self.remember_ids(app);
                     app.drop_from_store();
                     false
                 }),
@@ -193,13 +220,12 @@ impl Store {
         let keep: std::collections::HashSet<u64> = apps.iter().map(|a| a.sdkappid()).collect();
         self.slots.recount(|| {
             for app in apps {
-                if let Some(old) = self.apps.insert(app.sdkappid(), app) {
-                    old.drop_from_store();
-                }
+                self.swap_in(app);
             }
             self.apps.retain(|id, app| {
                 let kept = keep.contains(id);
                 if !kept {
+                    self.remember_ids(app);
                     app.drop_from_store();
                 }
                 kept
@@ -207,6 +233,27 @@ impl Store {
             self.held_in_map()
         });
         self.rates.forget(None);
+    }
+
+    /// Makes `app` the whole state of its sdkappid (a reset of one app back to the seed), its
+    /// rate buckets full again; the app's assigned IDs continue after the old one's.
+    pub fn replace_app(&self, app: Arc<AppState>) {
+        let sdkappid = app.sdkappid();
+        self.slots.recount(|| {
+            self.swap_in(app);
+            self.held_in_map()
+        });
+        self.rates.forget(Some(sdkappid));
+    }
+
+    /// Puts `app` in place of the app of its sdkappid, continuing the old one's assigned IDs.
+    fn swap_in(&self, app: Arc<AppState>) {
+        let fresh = Arc::clone(&app);
+        if let Some(old) = self.apps.insert(app.sdkappid(), app) {
+            fresh.restore_assigned_id_counter(old.assigned_id_counter());
+            self.remember_ids(&old);
+            old.drop_from_store();
+        }
     }
 
     /// The sdkappids of the apps that hold state, sorted.

@@ -8,6 +8,9 @@
 //! 3. while the emulator listens on a loopback address, a `Host` that is not a loopback name or
 //!    address is refused (403): that is what a DNS-rebinding page sends.
 //!
+//! The inspector page (`/_emulator/ui`) skips the token check only: it holds no data, and a
+//! browser cannot send a bearer token when it navigates; the page's own fetches send it.
+//!
 //! The vendor API is not guarded: SPEC §1 says not to route on `Host`, and real SDKs send
 //! whatever headers they like.
 
@@ -23,7 +26,7 @@ pub async fn guard(State(emu): State<Shared>, req: Request, next: Next) -> Respo
     if req.uri().path() == "/_emulator/health" {
         return next.run(req).await;
     }
-    if let Err((status, why)) = check(&emu, req.headers()) {
+    if let Err((status, why)) = check(&emu, req.uri().path(), req.headers()) {
         tracing::warn!(
             path = req.uri().path(),
             why,
@@ -35,8 +38,8 @@ pub async fn guard(State(emu): State<Shared>, req: Request, next: Next) -> Respo
     next.run(req).await
 }
 
-fn check(emu: &Shared, headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
-    if let Some(token) = &emu.admin_token {
+fn check(emu: &Shared, path: &str, headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
+    if let Some(token) = emu.admin_token.as_ref().filter(|_| path != "/_emulator/ui") {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

@@ -11,6 +11,7 @@ mod reply;
 mod requests;
 mod reset;
 mod state;
+mod ui;
 
 use axum::Router;
 use axum::routing::{MethodRouter, delete, get, post};
@@ -22,6 +23,7 @@ pub fn router(state: Shared) -> Router<Shared> {
     Router::new()
         .route("/_emulator/health", strict(get(health::get)))
         .route("/_emulator/reset", strict(post(reset::post)))
+        .route("/_emulator/ui", strict(get(ui::get)))
         .route(
             "/_emulator/clock",
             strict(get(clock::get).post(clock::post)),

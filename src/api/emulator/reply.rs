@@ -23,6 +23,14 @@ impl ControlError {
         }
     }
 
+    /// 500 with `message`: something the emulator checked earlier failed after all.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: message.into(),
+        }
+    }
+
     /// 404 with `message`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self {

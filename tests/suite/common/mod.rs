@@ -1,7 +1,9 @@
 //! Test harness: spawns the real emulator on 127.0.0.1:0 and offers typed calls over HTTP.
 //!
 //! Every black-box test goes through here, so the tests do not know how the server is built;
-//! pointing `Emu::external` at another address runs the same assertions against it.
+//! pointing `Emu::external` at another address runs the same assertions against it. Each
+//! emulator is started through the library's embedding API (`Emulator::builder()`, issue 14),
+//! so that API is exercised by every test.
 
 #![allow(dead_code)]
 
@@ -11,9 +13,8 @@ use std::net::SocketAddr;
 
 use serde_json::{Value, json};
 use tim_emulator::apps::{Apps, Limits};
-use tim_emulator::{Emulator, Settings};
+use tim_emulator::{Emulator, EmulatorHandle, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::oneshot;
 
 /// Every vendor command the emulator serves, as `service/command`, from the registry.
 pub fn served() -> Vec<String> {
@@ -32,7 +33,7 @@ pub struct Emu {
     pub addr: SocketAddr,
     /// A client with connection reuse.
     pub http: reqwest::Client,
-    shutdown: Option<oneshot::Sender<()>>,
+    handle: EmulatorHandle,
 }
 
 /// A raw answer: status, content type and body text.
@@ -81,23 +82,22 @@ impl Emu {
 
     /// An emulator with these settings on `addr` (a loopback address; port 0 picks one).
     pub async fn start_on(settings: Settings, addr: SocketAddr) -> Self {
-        let listener = tokio::net::TcpListener::bind(addr)
+        let handle = Emulator::builder()
+            .settings(settings)
+            .listen(addr)
+            .start()
             .await
-            .expect("bind a loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let (tx, rx) = oneshot::channel::<()>();
-        let state = Emulator::new(settings);
-        tokio::spawn(async move {
-            let _ = tim_emulator::serve(listener, state, async {
-                let _ = rx.await;
-            })
-            .await;
-        });
+            .expect("the emulator starts");
         Self {
-            addr,
+            addr: handle.addr(),
             http: reqwest::Client::new(),
-            shutdown: Some(tx),
+            handle,
         }
+    }
+
+    /// The embedding handle (control-plane helpers, the shared state).
+    pub fn handle(&self) -> &EmulatorHandle {
+        &self.handle
     }
 
     /// The base URL.
@@ -235,15 +235,7 @@ impl Emu {
 
     /// Stops the server.
     pub fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        self.stop();
+        self.handle.stop();
     }
 }
 
