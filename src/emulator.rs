@@ -142,6 +142,8 @@ pub struct Emulator {
     /// The outcome of the periodic state-file saves, for the health endpoint.
     pub saves: crate::persist::SaveHealth,
     started: Instant,
+    /// The request counters behind `GET /_emulator/metrics` (issue 14).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The handle handlers share.
@@ -172,6 +174,7 @@ impl Emulator {
             faults: Faults::default(),
             saves: crate::persist::SaveHealth::default(),
             started: Instant::now(),
+            metrics: crate::metrics::Metrics::default(),
         })
     }
 

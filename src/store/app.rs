@@ -548,6 +548,17 @@ impl AppState {
     pub fn group_count(&self) -> usize {
         self.groups.len()
     }
+
+    /// How many accounts the app holds.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// How many messages the app's groups keep, summed in one pass over the groups (shard by
+    /// shard, a read lock each): for the metrics, at scrape time.
+    pub fn message_count(&self) -> usize {
+        self.groups.iter().map(|g| g.messages.len()).sum()
+    }
 }
 
 /// Creation seq → GroupId, split into shards by seq so concurrent creations rarely share a
