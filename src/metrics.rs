@@ -226,21 +226,23 @@ impl Collector for Snapshot {
             "Callback deliveries since start by outcome (answered = a 2xx answer; dropped = never sent, the after-event queue was full)",
             callbacks,
         )?;
-        let gauges: [(&str, &str, f64); 9] = [
-            ("apps", "Apps holding state", self.apps as f64),
-            ("groups", "Stored groups, all apps", self.groups as f64),
-            ("accounts", "Imported accounts, all apps", self.accounts as f64),
-            ("messages", "Group messages kept in history, all apps", self.messages as f64),
-            ("journal_entries", "Requests the journal keeps now", self.journal_entries as f64),
-            ("journal_capacity", "Requests the journal keeps at most (--journal-size)", self.journal_capacity as f64),
-            ("callback_log_entries", "Deliveries the callback log keeps now", self.callback_log_entries as f64),
-            ("callback_log_bytes", "Bytes the callback log holds now", self.callback_log_bytes as f64),
-            ("uptime_seconds", "Seconds since the emulator started", self.uptime_s),
+        let gauges: [(&str, &str, u64); 8] = [
+            ("apps", "Apps holding state", self.apps),
+            ("groups", "Stored groups, all apps", self.groups),
+            ("accounts", "Imported accounts, all apps", self.accounts),
+            ("messages", "Group messages kept in history, all apps", self.messages),
+            ("journal_entries", "Requests the journal keeps now", self.journal_entries),
+            ("journal_capacity", "Requests the journal keeps at most (--journal-size)", self.journal_capacity),
+            ("callback_log_entries", "Deliveries the callback log keeps now", self.callback_log_entries),
+            ("callback_log_bytes", "Bytes the callback log holds now", self.callback_log_bytes),
         ];
         for (name, help, value) in gauges {
-            let gauge = ConstGauge::new(value);
+            let gauge = ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX));
             gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
         }
+        let uptime = ConstGauge::new(self.uptime_s);
+        let help = "Seconds since the emulator started";
+        uptime.encode(encoder.encode_descriptor("uptime_seconds", help, None, uptime.metric_type())?)?;
         Ok(())
     }
 }

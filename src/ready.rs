@@ -20,7 +20,7 @@ use crate::emulator::Shared;
 /// The prefix of the stdout line that carries the ready record.
 pub const STDOUT_PREFIX: &str = "TIM_EMULATOR_READY ";
 
-/// The ready record: named URLs and facts, in insertion order.
+/// The ready record: named URLs and facts (written with its keys sorted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ready(Map<String, Value>);
 
@@ -108,7 +108,7 @@ pub fn log_start(config: &Config, emu: &Shared, ready: &Ready) {
         edition = %config.edition,
         mode,
         ?apps,
-        limits = if config.no_limits { "off (--no-limits)" } else { "on" },
+        limits = %if config.no_limits { "off (--no-limits)" } else { "on" },
         callbacks = %callback_targets(emu).join(" "),
         state_file = config.state_file.as_ref().map(|p| p.display().to_string()),
         journal_size = config.journal_size,

@@ -29,6 +29,7 @@ mod messages_history;
 mod messages_import;
 mod messages_send;
 mod namespaces;
+mod observability;
 mod persistence;
 mod profiles;
 mod smoke;
