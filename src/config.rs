@@ -22,7 +22,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8269";
 /// With no flags it serves every sdkappid on 127.0.0.1:8269, trusts any non-empty usersig, and
 /// treats `administrator` and `admin` as App admins.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "tim-emulator", version, about, long_about = None)]
+#[command(name = "tim-emulator", version, about, long_about = None, after_help = crate::api::emulator::index::help_text())]
 pub struct Config {
     /// What to do; serving is the default.
     #[command(subcommand)]
@@ -425,22 +425,34 @@ impl Config {
 }
 
 impl UsersigArgs {
+    /// The key of the app in the config file, or why there is none: the app is not configured
+    /// (naming those that are), or it is configured without a `key`.
+    fn configured_key(&self, apps: &Apps) -> Result<String, String> {
+        let id = self.sdkappid;
+        let configured = apps.configured_ids();
+        if !apps.is_configured() || !configured.contains(&id) {
+            return Err(format!(
+                "sdkappid {id} is not configured in the --config file (configured: {configured:?}); add an [[apps]] table with sdkappid = {id} and its key, or give --key"
+            ));
+        }
+        apps.policy(id)
+            .ok()
+            .and_then(|p| p.key.clone())
+            .ok_or_else(|| format!("sdkappid {id} is configured but has no key in the --config file; add key = \"...\" to its [[apps]] table, or give --key"))
+    }
+
     /// The signature these arguments describe, taking the key from `apps` when not given.
+    /// An error says whether the app is missing from the config or has no key there.
     pub fn mint(&self, apps: Option<&Apps>, now: u64) -> Result<String, String> {
         let key = match (&self.key, apps) {
             (Some(k), _) => k.clone(),
-            (None, Some(apps)) => apps
-                .policy(self.sdkappid)
-                .ok()
-                .filter(|_| apps.is_configured())
-                .and_then(|p| p.key.clone())
-                .ok_or_else(|| {
-                    format!(
-                        "no --key given and the config has no key for sdkappid {}",
-                        self.sdkappid
-                    )
-                })?,
-            (None, None) => return Err("give --key, or --config with the app".into()),
+            (None, Some(apps)) => self.configured_key(apps)?,
+            (None, None) => {
+                return Err(format!(
+                    "no key for sdkappid {}: give --key, or --config with a file whose [[apps]] has this sdkappid and its key",
+                    self.sdkappid
+                ));
+            }
         };
         let time = self.time.unwrap_or(now);
         Ok(crate::usersig::mint(

@@ -305,7 +305,7 @@ impl AppState {
                 .is_ok();
             if !ok {
                 return Err(VendorError::QuotaExceeded(format!(
-                    "this app already has {max} BChatRoom groups, the most allowed; destroy one first"
+                    "this app already has {max} BChatRoom groups, the most allowed; destroy one first, or raise the cap with --bchatroom-max (0 = unlimited; bchatroom_max in [apps.limits] of a configured app) or --no-limits"
                 )));
             }
             r.bchatroom = true;
@@ -314,7 +314,7 @@ impl AppState {
             let max = limits.daily_group_creations;
             if !self.daily.try_add(day, max) {
                 return Err(VendorError::QuotaExceeded(format!(
-                    "this app has created {max} groups today (China Standard Time), the daily most"
+                    "this app has created {max} groups today (China Standard Time), the daily most; raise it with --daily-group-creations (0 = unlimited; daily_group_creations in [apps.limits] of a configured app) or --no-limits, or move the clock to the next day (POST /_emulator/clock)"
                 )));
             }
             r.day = Some(day);

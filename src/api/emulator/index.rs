@@ -53,6 +53,24 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("POST", "/_emulator/apps/{sdkappid}/groups/{group_id}/online", "Set what get_online_member_num answers"),
 ];
 
+/// The text after `tim-emulator --help`: examples, then the control-plane endpoints.
+pub fn help_text() -> String {
+    let mut out = String::from(
+        "Examples:\n  \
+         tim-emulator                                   serve every sdkappid on 127.0.0.1:8269\n  \
+         tim-emulator --listen 127.0.0.1:0 --ready-file /tmp/tim.json   any free port; the URLs in the file\n  \
+         tim-emulator --config apps.toml --state-file state.json        configured apps, state kept\n  \
+         tim-emulator --no-limits --log-level debug     load tests, a line per request\n  \
+         tim-emulator usersig --sdkappid 1400000000 --key KEY --identifier administrator\n\n\
+         Control plane (JSON; with --admin-token every endpoint but health needs Authorization: Bearer):\n",
+    );
+    for e in ENDPOINTS {
+        out.push_str(&format!("  {:<6} {}\n", e.method, e.path));
+    }
+    out.push_str("\nThe README says more about each flag and endpoint.");
+    out
+}
+
 /// `GET /_emulator`.
 pub async fn list() -> Json<Value> {
     Json(json!({ "endpoints": ENDPOINTS }))

@@ -8,7 +8,7 @@ mod faults;
 mod groups;
 mod guard;
 mod health;
-mod index;
+pub mod index;
 mod metrics;
 mod reply;
 mod requests;
