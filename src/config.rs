@@ -244,7 +244,11 @@ fn parse_log_level(raw: &str) -> Result<String, String> {
     if LOG_LEVELS.split(", ").any(|l| l == level) {
         return Ok(level);
     }
-    let refused = || format!("{raw:?} is not a log level; valid: {LOG_LEVELS}, or a filter list such as info,tim_emulator=debug");
+    let refused = || {
+        format!(
+            "{raw:?} is not a log level; valid: {LOG_LEVELS}, or a filter list such as info,tim_emulator=debug"
+        )
+    };
     if !raw.contains('=') {
         return Err(refused());
     }
@@ -635,7 +639,10 @@ mod tests {
             let e = Config::try_parse_from(["tim-emulator", "--log-level", bad])
                 .expect_err("refused")
                 .to_string();
-            assert!(e.contains("off, error, warn, info, debug, trace"), "{bad}: {e}");
+            assert!(
+                e.contains("off, error, warn, info, debug, trace"),
+                "{bad}: {e}"
+            );
         }
     }
 

@@ -140,11 +140,7 @@ async fn run(config: Config) -> ExitCode {
 
 /// Logs the start line and publishes the ready record (stdout line, `--ready-file`); an error
 /// when the ready file cannot be written, since a harness waiting for it would wait for ever.
-fn announce(
-    config: &Config,
-    state: &Shared,
-    listener: &TcpListener,
-) -> Result<(), String> {
+fn announce(config: &Config, state: &Shared, listener: &TcpListener) -> Result<(), String> {
     let bound = listener
         .local_addr()
         .map_err(|e| format!("the bound address is unknown: {e}"))?;

@@ -63,7 +63,7 @@ impl CommandStats {
     }
 }
 
-/// The request counters, one [`CommandStats`] per registry command plus one for requests that
+/// The request counters, one `CommandStats` per registry command plus one for requests that
 /// matched none (label `command="unknown"`).
 #[derive(Debug)]
 pub struct Metrics {
@@ -73,7 +73,9 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self {
-            commands: (0..=COMMANDS.len()).map(|_| CommandStats::default()).collect(),
+            commands: (0..=COMMANDS.len())
+                .map(|_| CommandStats::default())
+                .collect(),
         }
     }
 }
@@ -230,11 +232,31 @@ impl Collector for Snapshot {
             ("apps", "Apps holding state", self.apps),
             ("groups", "Stored groups, all apps", self.groups),
             ("accounts", "Imported accounts, all apps", self.accounts),
-            ("messages", "Group messages kept in history, all apps", self.messages),
-            ("journal_entries", "Requests the journal keeps now", self.journal_entries),
-            ("journal_capacity", "Requests the journal keeps at most (--journal-size)", self.journal_capacity),
-            ("callback_log_entries", "Deliveries the callback log keeps now", self.callback_log_entries),
-            ("callback_log_bytes", "Bytes the callback log holds now", self.callback_log_bytes),
+            (
+                "messages",
+                "Group messages kept in history, all apps",
+                self.messages,
+            ),
+            (
+                "journal_entries",
+                "Requests the journal keeps now",
+                self.journal_entries,
+            ),
+            (
+                "journal_capacity",
+                "Requests the journal keeps at most (--journal-size)",
+                self.journal_capacity,
+            ),
+            (
+                "callback_log_entries",
+                "Deliveries the callback log keeps now",
+                self.callback_log_entries,
+            ),
+            (
+                "callback_log_bytes",
+                "Bytes the callback log holds now",
+                self.callback_log_bytes,
+            ),
         ];
         for (name, help, value) in gauges {
             let gauge = ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX));
@@ -242,7 +264,12 @@ impl Collector for Snapshot {
         }
         let uptime = ConstGauge::new(self.uptime_s);
         let help = "Seconds since the emulator started";
-        uptime.encode(encoder.encode_descriptor("uptime_seconds", help, None, uptime.metric_type())?)?;
+        uptime.encode(encoder.encode_descriptor(
+            "uptime_seconds",
+            help,
+            None,
+            uptime.metric_type(),
+        )?)?;
         Ok(())
     }
 }

@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(v["pid"], std::process::id());
         let r = Ready::new("[::]:1".parse().expect("addr")).with("https", "https://[::1]:2");
         let v: Value = serde_json::from_str(&r.to_json()).expect("json");
-        assert_eq!((v["http"].as_str(), v["https"].as_str()), (Some("http://[::1]:1"), Some("https://[::1]:2")));
+        assert_eq!(
+            (v["http"].as_str(), v["https"].as_str()),
+            (Some("http://[::1]:1"), Some("https://[::1]:2"))
+        );
     }
 
     #[test]
@@ -166,7 +169,9 @@ mod tests {
         assert_eq!(text.trim(), r.to_json());
         let names: Vec<_> = std::fs::read_dir(&dir).expect("ls").flatten().collect();
         assert_eq!(names.len(), 1);
-        let e = r.write_file(&dir.join("missing/ready.json")).expect_err("no such dir");
+        let e = r
+            .write_file(&dir.join("missing/ready.json"))
+            .expect_err("no such dir");
         assert!(e.contains("missing/ready.json"), "{e}");
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -166,7 +166,14 @@ async fn handle(emu: Shared, req: Request, id: u64) -> Response {
     emu.metrics.observe(trace.command, code, latency_us);
     let entry = (emu.journal.capacity() > 0)
         .then(|| journal_entry(&parts, sdkappid, &trace, &result, time_ms, latency_us));
-    log_outcome(&parts, sdkappid, &trace, &result, entry.as_ref(), latency_us);
+    log_outcome(
+        &parts,
+        sdkappid,
+        &trace,
+        &result,
+        entry.as_ref(),
+        latency_us,
+    );
     if let Some(entry) = entry {
         emu.journal.push(entry);
     }
@@ -204,10 +211,18 @@ fn log_outcome(
     entry: Option<&journal::Entry>,
     latency_us: u64,
 ) {
-    let command = trace.command.map_or_else(|| command_word(parts), |c| c.name);
+    let command = trace
+        .command
+        .map_or_else(|| command_word(parts), |c| c.name);
     let e = match result {
         Ok(_) => {
-            tracing::debug!(sdkappid, command, error_code = 0, latency_us, "vendor request");
+            tracing::debug!(
+                sdkappid,
+                command,
+                error_code = 0,
+                latency_us,
+                "vendor request"
+            );
             return;
         }
         Err(e) => e,

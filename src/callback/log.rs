@@ -265,7 +265,13 @@ impl DeliveryLog {
         let outcome = Outcome::of(d);
         self.outcomes[outcome as usize].fetch_add(1, Ordering::Relaxed);
         if outcome == Outcome::Answered {
-            tracing::debug!(command = d.command, sdkappid = d.sdkappid, status = d.status, latency_ms = d.latency_ms, "callback delivered");
+            tracing::debug!(
+                command = d.command,
+                sdkappid = d.sdkappid,
+                status = d.status,
+                latency_ms = d.latency_ms,
+                "callback delivered"
+            );
             return;
         }
         tracing::warn!(

@@ -103,7 +103,13 @@ fn usersig_without_a_key_fails_clearly() {
 #[test]
 fn usersig_says_whether_the_app_is_missing_from_the_config_or_has_no_key() {
     let (status, _, err) = run(&[
-        "usersig", "--config", EXAMPLE, "--sdkappid", "7", "--identifier", "admin",
+        "usersig",
+        "--config",
+        EXAMPLE,
+        "--sdkappid",
+        "7",
+        "--identifier",
+        "admin",
     ]);
     assert_ne!(status, 0);
     for needle in ["sdkappid 7 is not configured", "1400000000", "--key"] {
@@ -114,9 +120,20 @@ fn usersig_says_whether_the_app_is_missing_from_the_config_or_has_no_key() {
     let path = dir.join("nokey.toml");
     std::fs::write(&path, "[[apps]]\nsdkappid = 5\nadmins = [\"a\"]\n").expect("write");
     let p = path.to_string_lossy().to_string();
-    let (status, _, err) = run(&["usersig", "--config", &p, "--sdkappid", "5", "--identifier", "a"]);
+    let (status, _, err) = run(&[
+        "usersig",
+        "--config",
+        &p,
+        "--sdkappid",
+        "5",
+        "--identifier",
+        "a",
+    ]);
     assert_ne!(status, 0);
-    assert!(err.contains("sdkappid 5 is configured but has no key"), "{err}");
+    assert!(
+        err.contains("sdkappid 5 is configured but has no key"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -124,7 +141,13 @@ fn usersig_says_whether_the_app_is_missing_from_the_config_or_has_no_key() {
 fn help_ends_with_examples_and_the_control_plane() {
     let (status, out, _) = run(&["--help"]);
     assert_eq!(status, 0);
-    for needle in ["Examples:", "--listen 127.0.0.1:0 --ready-file", "Control plane", "/_emulator/reset", "/_emulator/metrics"] {
+    for needle in [
+        "Examples:",
+        "--listen 127.0.0.1:0 --ready-file",
+        "Control plane",
+        "/_emulator/reset",
+        "/_emulator/metrics",
+    ] {
         assert!(out.contains(needle), "{needle} in {out}");
     }
 }

@@ -32,6 +32,7 @@ mod namespaces;
 mod observability;
 mod persistence;
 mod profiles;
+mod readme;
 mod smoke;
 mod soak;
 mod vendor_limits;

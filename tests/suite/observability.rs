@@ -50,7 +50,10 @@ impl Running {
     }
 
     fn url(&self) -> String {
-        self.ready["http"].as_str().expect("an http URL").to_string()
+        self.ready["http"]
+            .as_str()
+            .expect("an http URL")
+            .to_string()
     }
 
     /// SIGTERM, then everything it wrote to stderr (the log is flushed at a graceful stop).
@@ -82,20 +85,30 @@ fn lines_with<'a>(log: &'a str, needle: &str) -> Vec<&'a str> {
 }
 
 #[tokio::test]
-async fn with_port_0_the_ready_file_and_the_stdout_line_name_the_bound_url_where_health_answers()
-{
+async fn with_port_0_the_ready_file_and_the_stdout_line_name_the_bound_url_where_health_answers() {
     let dir = std::env::temp_dir().join(format!("tim-ready-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("ready.json");
-    let run = Running::start(&["--ready-file", file.to_str().expect("utf-8"), "--log-level", "warn"]);
+    let run = Running::start(&[
+        "--ready-file",
+        file.to_str().expect("utf-8"),
+        "--log-level",
+        "warn",
+    ]);
     let written: Value =
-        serde_json::from_str(&std::fs::read_to_string(&file).expect("the file exists")).expect("JSON");
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("the file exists"))
+            .expect("JSON");
     assert_eq!(written, run.ready, "the file and the stdout line agree");
     let url = run.url();
-    assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
     assert_eq!(run.ready["control"], format!("{url}/_emulator"));
     assert_eq!(run.ready["pid"], run.child.id());
-    let health = reqwest::get(format!("{url}/_emulator/health")).await.expect("answers");
+    let health = reqwest::get(format!("{url}/_emulator/health"))
+        .await
+        .expect("answers");
     assert_eq!(health.status(), StatusCode::OK);
     let (clean, _) = run.stop();
     assert!(clean);
@@ -105,7 +118,7 @@ async fn with_port_0_the_ready_file_and_the_stdout_line_name_the_bound_url_where
 
 #[tokio::test]
 async fn at_the_default_level_failures_actions_and_failed_callbacks_are_logged_and_successes_are_not()
-{
+ {
     // Port 9 (discard): nothing listens there, so every callback delivery fails.
     let run = Running::start(&[
         "--id-seed",
@@ -116,19 +129,44 @@ async fn at_the_default_level_failures_actions_and_failed_callbacks_are_logged_a
         "Group.CallbackAfterCreateGroup",
     ]);
     let url = run.url();
-    let v = post(&url, &format!("/v4/im_open_login_svc/account_import?{Q}"), json!({"UserID": "leckie"})).await;
+    let v = post(
+        &url,
+        &format!("/v4/im_open_login_svc/account_import?{Q}"),
+        json!({"UserID": "leckie"}),
+    )
+    .await;
     assert_eq!(code(&v), 0, "{v}");
-    let v = post(&url, &format!("/v4/group_open_http_svc/create_group?{Q}"), json!({"Owner_Account": "bob", "Type": "Public", "Name": "g"})).await;
+    let v = post(
+        &url,
+        &format!("/v4/group_open_http_svc/create_group?{Q}"),
+        json!({"Owner_Account": "bob", "Type": "Public", "Name": "g"}),
+    )
+    .await;
     assert_eq!(code(&v), 10004, "{v}");
     let fault = json!({"command": "get_group_info", "error_code": 10002, "times": 1});
     let rule = post(&url, "/_emulator/faults", fault).await;
-    let v = post(&url, &format!("/v4/group_open_http_svc/get_group_info?{Q}"), json!({"GroupIdList": ["x"]})).await;
+    let v = post(
+        &url,
+        &format!("/v4/group_open_http_svc/get_group_info?{Q}"),
+        json!({"GroupIdList": ["x"]}),
+    )
+    .await;
     assert_eq!(code(&v), 10002, "{v}");
-    let v = post(&url, &format!("/v4/group_open_http_svc/create_group?{Q}"), json!({"Owner_Account": "leckie", "Type": "Public", "Name": "ok"})).await;
+    let v = post(
+        &url,
+        &format!("/v4/group_open_http_svc/create_group?{Q}"),
+        json!({"Owner_Account": "leckie", "Type": "Public", "Name": "ok"}),
+    )
+    .await;
     assert_eq!(code(&v), 0, "{v}");
     // The after-callback is sent in the background: wait until the log has it.
     for _ in 0..100 {
-        let log: Value = reqwest::get(format!("{url}/_emulator/callbacks")).await.expect("log").json().await.expect("JSON");
+        let log: Value = reqwest::get(format!("{url}/_emulator/callbacks"))
+            .await
+            .expect("log")
+            .json()
+            .await
+            .expect("JSON");
         if log.to_string().contains("CallbackAfterCreateGroup") {
             break;
         }
@@ -138,25 +176,59 @@ async fn at_the_default_level_failures_actions_and_failed_callbacks_are_logged_a
 
     let start = lines_with(&log, "tim-emulator ready");
     assert_eq!(start.len(), 1, "{log}");
-    for needle in ["id_seed=42", "--id-seed 42", "rules_profile=", "limits=on", "http://127.0.0.1:9/cb", "http://127.0.0.1:"] {
+    for needle in [
+        "id_seed=42",
+        "--id-seed 42",
+        "rules_profile=",
+        "limits=on",
+        "http://127.0.0.1:9/cb",
+        "http://127.0.0.1:",
+    ] {
         assert!(start[0].contains(needle), "{needle} in {}", start[0]);
     }
     let failed = lines_with(&log, "vendor request failed");
     assert_eq!(failed.len(), 2, "{log}");
-    for needle in ["INFO", "command=\"create_group\"", "sdkappid=1400000000", "error_code=10004", "bob", "rule_id="] {
+    for needle in [
+        "INFO",
+        "command=\"create_group\"",
+        "sdkappid=1400000000",
+        "error_code=10004",
+        "bob",
+        "rule_id=",
+    ] {
         assert!(failed[0].contains(needle), "{needle} in {}", failed[0]);
     }
     let id = rule["id"].as_u64().expect("a rule id");
-    for needle in ["command=\"get_group_info\"", "error_code=10002", &format!("rule_id=fault:{id}"), &format!("fault={id}")] {
+    for needle in [
+        "command=\"get_group_info\"",
+        "error_code=10002",
+        &format!("rule_id=fault:{id}"),
+        &format!("fault={id}"),
+    ] {
         assert!(failed[1].contains(needle), "{needle} in {}", failed[1]);
     }
-    assert!(lines_with(&log, "vendor request").len() == 2, "a success writes no line at info: {log}");
+    assert!(
+        lines_with(&log, "vendor request").len() == 2,
+        "a success writes no line at info: {log}"
+    );
     let actions = lines_with(&log, "control-plane action");
-    assert!(actions.iter().any(|l| l.contains("/_emulator/faults") && l.contains("status=201")), "{log}");
-    assert!(lines_with(&log, "control-plane read").is_empty(), "reads are debug: {log}");
+    assert!(
+        actions
+            .iter()
+            .any(|l| l.contains("/_emulator/faults") && l.contains("status=201")),
+        "{log}"
+    );
+    assert!(
+        lines_with(&log, "control-plane read").is_empty(),
+        "reads are debug: {log}"
+    );
     let cb = lines_with(&log, "callback delivery failed");
     assert_eq!(cb.len(), 1, "{log}");
-    assert!(cb[0].contains("WARN") && cb[0].contains("Group.CallbackAfterCreateGroup"), "{}", cb[0]);
+    assert!(
+        cb[0].contains("WARN") && cb[0].contains("Group.CallbackAfterCreateGroup"),
+        "{}",
+        cb[0]
+    );
 }
 
 #[test]
@@ -168,19 +240,39 @@ fn a_log_level_that_is_no_level_and_an_unknown_callback_event_are_refused_at_sta
         .expect("runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("off, error, warn, info, debug, trace"), "{err}");
+    assert!(
+        err.contains("off, error, warn, info, debug, trace"),
+        "{err}"
+    );
     let out = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--callback-events", "Group.CallbackAfterCreateGruop"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--callback-events",
+            "Group.CallbackAfterCreateGruop",
+        ])
         .output()
         .expect("runs");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("CallbackAfterCreateGruop") && err.contains("known:"), "{err}");
+    assert!(
+        err.contains("CallbackAfterCreateGruop") && err.contains("known:"),
+        "{err}"
+    );
 }
 
 async fn get_text(emu: &Emu, path: &str) -> (StatusCode, Option<String>, String) {
-    let resp = emu.http.get(format!("{}{path}", emu.base())).send().await.expect("answered");
-    let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(String::from);
+    let resp = emu
+        .http
+        .get(format!("{}{path}", emu.base()))
+        .send()
+        .await
+        .expect("answered");
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     (resp.status(), ct, resp.text().await.expect("text"))
 }
 
@@ -189,10 +281,14 @@ async fn metrics_count_requests_by_command_and_error_code_and_show_the_stored_st
     let emu = Emu::start().await;
     emu.import(&["leckie"]).await;
     for name in ["a", "b"] {
-        let v = emu.create_group(json!({"Owner_Account": "leckie", "Type": "Public", "Name": name})).await;
+        let v = emu
+            .create_group(json!({"Owner_Account": "leckie", "Type": "Public", "Name": name}))
+            .await;
         assert_eq!(code(&v), 0, "{v}");
     }
-    let v = emu.create_group(json!({"Owner_Account": "bob", "Type": "Public", "Name": "c"})).await;
+    let v = emu
+        .create_group(json!({"Owner_Account": "bob", "Type": "Public", "Name": "c"}))
+        .await;
     assert_eq!(code(&v), 10004);
     let (status, ct, text) = get_text(&emu, "/_emulator/metrics").await;
     assert_eq!(status, StatusCode::OK);
@@ -222,17 +318,38 @@ async fn the_index_and_the_openapi_document_list_the_control_plane_and_sit_behin
     assert_eq!(status, StatusCode::OK);
     let index: Value = serde_json::from_str(&body).expect("JSON");
     let endpoints = index["endpoints"].as_array().expect("a list");
-    assert!(endpoints.iter().any(|e| e["method"] == "GET" && e["path"] == "/_emulator/metrics"));
-    assert!(endpoints.iter().all(|e| e["summary"].as_str().is_some_and(|s| !s.is_empty())));
+    assert!(
+        endpoints
+            .iter()
+            .any(|e| e["method"] == "GET" && e["path"] == "/_emulator/metrics")
+    );
+    assert!(
+        endpoints
+            .iter()
+            .all(|e| e["summary"].as_str().is_some_and(|s| !s.is_empty()))
+    );
     let (_, _, body) = get_text(&emu, "/_emulator/openapi.json").await;
     let doc: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(doc["paths"].as_object().map(|p| p.len()), Some(endpoints.iter().map(|e| e["path"].as_str()).collect::<std::collections::BTreeSet<_>>().len()));
+    assert_eq!(
+        doc["paths"].as_object().map(|p| p.len()),
+        Some(
+            endpoints
+                .iter()
+                .map(|e| e["path"].as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        )
+    );
 
     let mut s = tim_emulator::Settings::zero_config();
     s.admin_token = Some("t0k".into());
     let guarded = Emu::start_with(s).await;
-    for path in ["/_emulator", "/_emulator/metrics", "/_emulator/openapi.json"] {
+    for path in [
+        "/_emulator",
+        "/_emulator/metrics",
+        "/_emulator/openapi.json",
+    ] {
         let (status, _, body) = get_text(&guarded, path).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
     }

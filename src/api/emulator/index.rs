@@ -30,27 +30,87 @@ const fn ep(method: &'static str, path: &'static str, summary: &'static str) -> 
 /// Every control-plane endpoint, in the README's order.
 pub const ENDPOINTS: &[Endpoint] = &[
     ep("GET", "/_emulator", "This list of control-plane endpoints"),
-    ep("GET", "/_emulator/openapi.json", "The control-plane endpoints as an OpenAPI 3.1 document"),
-    ep("GET", "/_emulator/health", "Liveness, version, uptime, profiles; no admin token needed"),
-    ep("GET", "/_emulator/metrics", "Prometheus metrics (OpenMetrics text): requests by command and ErrorCode, latency, callbacks, stored groups, accounts, messages"),
-    ep("POST", "/_emulator/reset", "Forget every app's accounts and groups; ?sdkappid=N only that app's"),
-    ep("GET", "/_emulator/clock", "The emulator's clock: now_ms, now, mode, offset_ms"),
-    ep("POST", "/_emulator/clock", "Move the clock: set_ms, advance_ms or real"),
-    ep("GET", "/_emulator/state", "The whole state as a state document"),
-    ep("PUT", "/_emulator/state", "Replace the whole state with a state document, all or nothing"),
-    ep("GET", "/_emulator/requests", "The request journal; filters sdkappid, command, failed=true"),
+    ep(
+        "GET",
+        "/_emulator/openapi.json",
+        "The control-plane endpoints as an OpenAPI 3.1 document",
+    ),
+    ep(
+        "GET",
+        "/_emulator/health",
+        "Liveness, version, uptime, profiles; no admin token needed",
+    ),
+    ep(
+        "GET",
+        "/_emulator/metrics",
+        "Prometheus metrics (OpenMetrics text): requests by command and ErrorCode, latency, callbacks, stored groups, accounts, messages",
+    ),
+    ep(
+        "POST",
+        "/_emulator/reset",
+        "Forget every app's accounts and groups; ?sdkappid=N only that app's",
+    ),
+    ep(
+        "GET",
+        "/_emulator/clock",
+        "The emulator's clock: now_ms, now, mode, offset_ms",
+    ),
+    ep(
+        "POST",
+        "/_emulator/clock",
+        "Move the clock: set_ms, advance_ms or real",
+    ),
+    ep(
+        "GET",
+        "/_emulator/state",
+        "The whole state as a state document",
+    ),
+    ep(
+        "PUT",
+        "/_emulator/state",
+        "Replace the whole state with a state document, all or nothing",
+    ),
+    ep(
+        "GET",
+        "/_emulator/requests",
+        "The request journal; filters sdkappid, command, failed=true",
+    ),
     ep("DELETE", "/_emulator/requests", "Clear the request journal"),
     ep("GET", "/_emulator/faults", "The fault rules with uses left"),
     ep("POST", "/_emulator/faults", "Install a fault rule"),
     ep("DELETE", "/_emulator/faults", "Remove every fault rule"),
     ep("DELETE", "/_emulator/faults/{id}", "Remove one fault rule"),
     ep("GET", "/_emulator/callbacks", "The callback delivery log"),
-    ep("DELETE", "/_emulator/callbacks", "Clear the callback delivery log"),
-    ep("GET", "/_emulator/apps/{sdkappid}/groups/{group_id}/messages", "Every stored message of a group, whatever its status"),
-    ep("GET", "/_emulator/apps/{sdkappid}/groups/{group_id}/members", "Each member's read position, unread count, last send time and mute"),
-    ep("GET", "/_emulator/apps/{sdkappid}/groups/{group_id}/notifications", "The latest system notifications of a group"),
-    ep("POST", "/_emulator/apps/{sdkappid}/groups/{group_id}/mute", "Seed mutes: account and seconds, or mute_all"),
-    ep("POST", "/_emulator/apps/{sdkappid}/groups/{group_id}/online", "Set what get_online_member_num answers"),
+    ep(
+        "DELETE",
+        "/_emulator/callbacks",
+        "Clear the callback delivery log",
+    ),
+    ep(
+        "GET",
+        "/_emulator/apps/{sdkappid}/groups/{group_id}/messages",
+        "Every stored message of a group, whatever its status",
+    ),
+    ep(
+        "GET",
+        "/_emulator/apps/{sdkappid}/groups/{group_id}/members",
+        "Each member's read position, unread count, last send time and mute",
+    ),
+    ep(
+        "GET",
+        "/_emulator/apps/{sdkappid}/groups/{group_id}/notifications",
+        "The latest system notifications of a group",
+    ),
+    ep(
+        "POST",
+        "/_emulator/apps/{sdkappid}/groups/{group_id}/mute",
+        "Seed mutes: account and seconds, or mute_all",
+    ),
+    ep(
+        "POST",
+        "/_emulator/apps/{sdkappid}/groups/{group_id}/online",
+        "Set what get_online_member_num answers",
+    ),
 ];
 
 /// The text after `tim-emulator --help`: examples, then the control-plane endpoints.
