@@ -22,7 +22,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8269";
 /// With no flags it serves every sdkappid on 127.0.0.1:8269, trusts any non-empty usersig, and
 /// treats `administrator` and `admin` as App admins.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "tim-emulator", version, about, long_about = None)]
+#[command(name = "tim-emulator", version, about, long_about = None, after_help = crate::api::emulator::index::help_text())]
 pub struct Config {
     /// What to do; serving is the default.
     #[command(subcommand)]
@@ -155,12 +155,14 @@ pub struct Config {
     #[arg(long, env = "TIM_EMULATOR_NO_LIMITS", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_limits: bool,
 
-    /// Log level (error, warn, info, debug, trace); RUST_LOG, when set, wins.
+    /// Log level: off, error, warn, info, debug or trace, or a filter list such as
+    /// `info,tim_emulator=debug`; anything else is refused. RUST_LOG, when set, wins.
     #[arg(
         long,
         env = "TIM_EMULATOR_LOG_LEVEL",
         default_value = "info",
-        global = true
+        global = true,
+        value_parser = parse_log_level
     )]
     pub log_level: String,
 
@@ -227,6 +229,38 @@ pub struct Config {
     /// error, non-200, not JSON) instead of letting it go on (the vendor default).
     #[arg(long, env = "TIM_EMULATOR_CALLBACK_FAIL_CLOSED", value_parser = clap::builder::BoolishValueParser::new())]
     pub callback_fail_closed: bool,
+
+    /// Once listening, write the bound URLs as JSON to this file (atomically: a temporary file
+    /// renamed into place), e.g. `{"http":"http://127.0.0.1:PORT","control":"…/_emulator","pid":…}`,
+    /// so a test harness started with `--listen 127.0.0.1:0` learns the port. The same JSON is
+    /// printed on stdout after `TIM_EMULATOR_READY ` whatever the log level.
+    #[arg(long, env = "TIM_EMULATOR_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
+}
+
+/// The level names `--log-level` takes (a filter list with `=` is also taken).
+pub const LOG_LEVELS: &str = "off, error, warn, info, debug, trace";
+
+/// `--log-level`: a level name (any case), or a filter list in `RUST_LOG` syntax that names at
+/// least one target (`info,tim_emulator=debug`). A bare word that is no level (`verbose`) is
+/// refused: as a filter it would name a target and silently turn every log off.
+fn parse_log_level(raw: &str) -> Result<String, String> {
+    let level = raw.trim().to_ascii_lowercase();
+    if LOG_LEVELS.split(", ").any(|l| l == level) {
+        return Ok(level);
+    }
+    let refused = || {
+        format!(
+            "{raw:?} is not a log level; valid: {LOG_LEVELS}, or a filter list such as info,tim_emulator=debug"
+        )
+    };
+    if !raw.contains('=') {
+        return Err(refused());
+    }
+    tracing_subscriber::EnvFilter::builder()
+        .parse(raw)
+        .map(|_| raw.to_string())
+        .map_err(|e| format!("{}: {e}", refused()))
 }
 
 /// The range of `--header-timeout-ms` and `--idle-timeout-ms`: at least a millisecond, at most
@@ -305,10 +339,8 @@ impl Config {
 
     /// The callback settings of zero-config apps, when `--callback-url` is given; an unknown
     /// event name is refused so a typo does not silently switch a callback off.
+    /// The list is checked even without a URL (issue 14), so a typo shows at start.
     pub fn callback(&self) -> Result<Option<CallbackConfig>, String> {
-        let Some(url) = &self.callback_url else {
-            return Ok(None);
-        };
         let events = match &self.callback_events {
             Some(list) => list.clone(),
             None => ALL_EVENTS.map(String::from).to_vec(),
@@ -319,6 +351,9 @@ impl Config {
                 ALL_EVENTS.join(", ")
             ));
         }
+        let Some(url) = &self.callback_url else {
+            return Ok(None);
+        };
         Ok(Some(CallbackConfig {
             url: url.clone(),
             events,
@@ -405,22 +440,34 @@ impl Config {
 }
 
 impl UsersigArgs {
+    /// The key of the app in the config file, or why there is none: the app is not configured
+    /// (naming those that are), or it is configured without a `key`.
+    fn configured_key(&self, apps: &Apps) -> Result<String, String> {
+        let id = self.sdkappid;
+        let configured = apps.configured_ids();
+        if !apps.is_configured() || !configured.contains(&id) {
+            return Err(format!(
+                "sdkappid {id} is not configured in the --config file (configured: {configured:?}); add an [[apps]] table with sdkappid = {id} and its key, or give --key"
+            ));
+        }
+        apps.policy(id)
+            .ok()
+            .and_then(|p| p.key.clone())
+            .ok_or_else(|| format!("sdkappid {id} is configured but has no key in the --config file; add key = \"...\" to its [[apps]] table, or give --key"))
+    }
+
     /// The signature these arguments describe, taking the key from `apps` when not given.
+    /// An error says whether the app is missing from the config or has no key there.
     pub fn mint(&self, apps: Option<&Apps>, now: u64) -> Result<String, String> {
         let key = match (&self.key, apps) {
             (Some(k), _) => k.clone(),
-            (None, Some(apps)) => apps
-                .policy(self.sdkappid)
-                .ok()
-                .filter(|_| apps.is_configured())
-                .and_then(|p| p.key.clone())
-                .ok_or_else(|| {
-                    format!(
-                        "no --key given and the config has no key for sdkappid {}",
-                        self.sdkappid
-                    )
-                })?,
-            (None, None) => return Err("give --key, or --config with the app".into()),
+            (None, Some(apps)) => self.configured_key(apps)?,
+            (None, None) => {
+                return Err(format!(
+                    "no key for sdkappid {}: give --key, or --config with a file whose [[apps]] has this sdkappid and its key",
+                    self.sdkappid
+                ));
+            }
         };
         let time = self.time.unwrap_or(now);
         Ok(crate::usersig::mint(
@@ -581,6 +628,33 @@ mod tests {
         assert_eq!(cb.events.len(), 2);
         let bad = Config::try_parse_from([&args[..4], &["Group.Nope"]].concat()).expect("parses");
         assert!(bad.callback().is_err());
+    }
+
+    #[test]
+    fn callback_events_are_checked_even_without_a_url() {
+        let c = Config::try_parse_from(["tim-emulator", "--callback-events", "Group.Nope"])
+            .expect("parses");
+        let e = c.settings().expect_err("a typo is refused at start");
+        assert!(e.contains("Group.Nope"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_log_level_is_refused_with_the_valid_ones() {
+        for ok in ["info", "DEBUG", "off", "warn,tim_emulator=debug"] {
+            assert!(
+                Config::try_parse_from(["tim-emulator", "--log-level", ok]).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in ["verbose", "", "tim_emulator=shout"] {
+            let e = Config::try_parse_from(["tim-emulator", "--log-level", bad])
+                .expect_err("refused")
+                .to_string();
+            assert!(
+                e.contains("off, error, warn, info, debug, trace"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

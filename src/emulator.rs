@@ -148,6 +148,8 @@ pub struct Emulator {
     /// What a reset returns to (the seed file and the declared accounts).
     pub(crate) baseline: crate::seed::Baseline,
     started: Instant,
+    /// The request counters behind `GET /_emulator/metrics` (issue 14).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The handle handlers share.
@@ -181,6 +183,7 @@ impl Emulator {
             faults: Faults::default(),
             saves: crate::persist::SaveHealth::default(),
             started: Instant::now(),
+            metrics: crate::metrics::Metrics::default(),
         })
     }
 

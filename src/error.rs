@@ -6,6 +6,15 @@
 
 use crate::usersig::UserSigError;
 
+/// The flag that sets the per-second limit of `command` (60007's hint).
+fn rate_flag(command: &str) -> &'static str {
+    if command == "create_group" {
+        "--create-group-per-second"
+    } else {
+        "--other-per-second"
+    }
+}
+
 /// A failed vendor request: maps to one `(ErrorCode, ErrorInfo)` pair.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VendorError {
@@ -42,7 +51,10 @@ pub enum VendorError {
     BadSdkAppId(String),
     /// 60007: the app called this command more often than its per-second limit (emulator
     /// choice; no capture of the real answer exists).
-    #[error("{command} is limited to {per_second} calls per second per app; slow down and retry")]
+    #[error(
+        "{command} is limited to {per_second} calls per second per app; slow down and retry, or raise the limit with {} (0 = unlimited; [apps.limits] in the config file for a configured app) or start with --no-limits",
+        rate_flag(command)
+    )]
     RateLimited {
         /// The command that was throttled.
         command: &'static str,

@@ -216,6 +216,21 @@ impl Journal {
             .collect()
     }
 
+    /// How many entries are kept now (at most [`Journal::capacity`]).
+    pub fn len(&self) -> usize {
+        let held: usize = self
+            .shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len())
+            .sum();
+        held.min(self.capacity)
+    }
+
+    /// Whether no entry is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Forgets every entry.
     pub fn clear(&self) {
         for shard in &self.shards {

@@ -29,12 +29,16 @@
 //! - [`error`]: the one vendor error enum.
 //! - [`usersig`]: UserSig verification and minting.
 //! - [`journal`], [`faults`]: the request journal and fault injection behind the control plane.
+//! - [`metrics`]: the Prometheus metrics of `GET /_emulator/metrics` (atomics on the request
+//!   path, everything else read at scrape time).
 //! - [`snapshot`]: the state document (export and all-or-nothing import).
 //! - [`persist`]: the `--state-file` (load at start, atomic save at shutdown and periodically).
 //! - [`seed`]: the `--seed-file` and the config's declared accounts, what a reset returns to,
 //!   and the full reset.
 //! - [`text`]: cutting kept text to a byte cap at a character boundary.
 //! - [`embed`]: the emulator inside a Rust test ([`Emulator::builder`] → [`EmulatorHandle`]).
+//! - [`ready`]: the start line and the ready record (`--ready-file`, `TIM_EMULATOR_READY` on
+//!   stdout) that tells a harness the bound URLs.
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
 //! - [`server`]: the accept loop ([`serve`]): hyper-util connections with the idle, header and
 //!   body timeouts, and the graceful stop.
@@ -53,7 +57,9 @@ pub mod error;
 pub mod faults;
 pub mod healthcheck;
 pub mod journal;
+pub mod metrics;
 pub mod persist;
+pub mod ready;
 pub mod rules;
 pub mod seed;
 pub mod server;

@@ -90,7 +90,6 @@ async fn run(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let apps = settings.apps.configured_ids();
     let state = tim_emulator::Emulator::new(settings);
     if let Some(path) = &config.state_file
         && let Err(e) = persist::prepare(path)
@@ -109,20 +108,18 @@ async fn run(config: Config) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let mode = if apps.is_empty() {
-        "zero-config (any sdkappid, usersig not verified)"
-    } else {
-        "configured apps"
-    };
-    tracing::info!(listen = %addr, mode, ?apps, "tim-emulator ready");
+    if let Err(e) = announce(&config, &state, &listener) {
+        eprintln!("tim-emulator: {e}");
+        return ExitCode::from(2);
+    }
     let saver = spawn_saver(&config, &state);
     let served = serve_until_stopped(listener, &state, config.shutdown_grace_ms).await;
     if let Some(task) = saver {
         task.abort();
+    }
+    if let Some(path) = &config.ready_file {
+        // A harness that polls for the file must not find the record of a stopped emulator.
+        let _ = std::fs::remove_file(path);
     }
     let saved = save_state(&config, &state).await;
     // Not freed piece by piece: the process ends now and the OS takes the memory back at once,
@@ -139,6 +136,21 @@ async fn run(config: Config) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Logs the start line and publishes the ready record (stdout line, `--ready-file`); an error
+/// when the ready file cannot be written, since a harness waiting for it would wait for ever.
+fn announce(config: &Config, state: &Shared, listener: &TcpListener) -> Result<(), String> {
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("the bound address is unknown: {e}"))?;
+    let ready = tim_emulator::ready::Ready::new(bound);
+    tim_emulator::ready::log_start(config, state, &ready);
+    if let Some(path) = &config.ready_file {
+        ready.write_file(path)?;
+    }
+    ready.print_line();
+    Ok(())
 }
 
 /// Raises the soft limit of open files to the hard limit (issue 11 A): with the common soft

@@ -1,7 +1,8 @@
-//! The default log level stays quiet under load: a vendor request writes no line at `info`.
+//! The default log level stays quiet under load: a successful vendor request writes no line at
+//! `info` (a failed one does, issue 14).
 //!
-//! One line per request cost about a fifth of a request's CPU in the load benchmark (see
-//! notes/perf.md), so the per-request line is at `debug`. This test keeps it there.
+//! One line per request cost about a fifth of a request's CPU in the load benchmark (see the
+//! README, *Logs* and *Performance*), so the success line is at `debug`. This test keeps it there.
 
 #[path = "suite/common/mod.rs"]
 mod common;

@@ -45,14 +45,29 @@ impl Service {
         }
     }
 
-    /// The vendor error for a caller who is not an App admin.
-    fn not_admin(self, identifier: &str) -> VendorError {
+    /// The vendor error for a caller who is not an App admin; for group commands ErrorInfo
+    /// names the app's admins (the first ten), who may make the call (issue 14).
+    fn not_admin(self, identifier: &str, admins: &[String]) -> VendorError {
         match self {
             Self::Group => VendorError::PermissionDenied(format!(
-                "identifier {identifier:?} is not an App admin of this app; group commands need an admin"
+                "identifier {identifier:?} is not an App admin of this app; group commands need an admin; this app's admins: {} (set by `admins` of the app in the config file)",
+                admin_list(admins)
             )),
             Self::Account => VendorError::AccountNotAdmin(identifier.to_string()),
         }
+    }
+}
+
+/// `"a", "b"` for at most ten admins, `none` for none.
+fn admin_list(admins: &[String]) -> String {
+    if admins.is_empty() {
+        return "none".into();
+    }
+    let shown: Vec<String> = admins.iter().take(10).map(|a| format!("{a:?}")).collect();
+    let more = admins.len().saturating_sub(10);
+    match more {
+        0 => shown.join(", "),
+        n => format!("{} and {n} more", shown.join(", ")),
     }
 }
 
@@ -160,7 +175,9 @@ impl Command {
     /// converts the body and runs the handler.
     pub fn run(&self, call: Call) -> Reply {
         if !call.app.policy().is_admin(&call.identifier) {
-            let e = self.service.not_admin(&call.identifier);
+            let e = self
+                .service
+                .not_admin(&call.identifier, &call.app.policy().admins);
             return Box::pin(std::future::ready(Err(e)));
         }
         (self.run)(call)

@@ -179,6 +179,40 @@ struct Ring {
     bytes: usize,
 }
 
+/// How a delivery ended, for the log line and the metrics (issue 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The backend answered with a 2xx status (whatever the body said).
+    Answered,
+    /// The backend answered with another status.
+    HttpStatus,
+    /// No answer: timeout, connection refused, unreadable answer.
+    NoAnswer,
+}
+
+impl Outcome {
+    /// Every outcome, in the order of [`Outcome::name`].
+    pub const ALL: [Outcome; 3] = [Self::Answered, Self::HttpStatus, Self::NoAnswer];
+
+    /// The label value: `answered`, `http_status`, `no_answer`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Answered => "answered",
+            Self::HttpStatus => "http_status",
+            Self::NoAnswer => "no_answer",
+        }
+    }
+
+    /// The outcome of `d`.
+    pub fn of(d: &Delivery) -> Self {
+        match (d.status, &d.error) {
+            (_, Some(_)) | (None, None) => Self::NoAnswer,
+            (Some(s), None) if (200..300).contains(&s) => Self::Answered,
+            (Some(_), None) => Self::HttpStatus,
+        }
+    }
+}
+
 /// The ring of recent deliveries, bounded in count and in bytes.
 #[derive(Debug)]
 pub struct DeliveryLog {
@@ -186,6 +220,9 @@ pub struct DeliveryLog {
     max_bytes: usize,
     ring: Mutex<Ring>,
     next_seq: AtomicU64,
+    /// Deliveries since start by [`Outcome`] (index as in [`Outcome::ALL`]); a clear of the
+    /// log does not reset them.
+    outcomes: [AtomicU64; 3],
 }
 
 impl Default for DeliveryLog {
@@ -203,7 +240,50 @@ impl DeliveryLog {
             max_bytes: bounds.log_bytes,
             ring: Mutex::default(),
             next_seq: AtomicU64::new(0),
+            outcomes: Default::default(),
         }
+    }
+
+    /// Deliveries since start that ended with `outcome`.
+    pub fn count(&self, outcome: Outcome) -> u64 {
+        self.outcomes[outcome as usize].load(Ordering::Relaxed)
+    }
+
+    /// How many deliveries the log keeps now.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether the log keeps no delivery.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Counts `d` by outcome; a failed delivery is logged at `warn` (issue 14), a good one at
+    /// `debug`.
+    fn record(&self, d: &Delivery) {
+        let outcome = Outcome::of(d);
+        self.outcomes[outcome as usize].fetch_add(1, Ordering::Relaxed);
+        if outcome == Outcome::Answered {
+            tracing::debug!(
+                command = d.command,
+                sdkappid = d.sdkappid,
+                status = d.status,
+                latency_ms = d.latency_ms,
+                "callback delivered"
+            );
+            return;
+        }
+        tracing::warn!(
+            command = d.command,
+            sdkappid = d.sdkappid,
+            url = %d.url,
+            status = d.status,
+            error = d.error.as_deref().unwrap_or(""),
+            latency_ms = d.latency_ms,
+            outcome = outcome.name(),
+            "callback delivery failed"
+        );
     }
 
     /// The next sequence number.
@@ -215,6 +295,7 @@ impl DeliveryLog {
     /// [`LOG_CAPACITY`] deliveries or the byte bound would be kept. A delivery larger than the
     /// whole byte bound even after the cut (a log of a few bytes) is not kept.
     pub fn push(&self, mut delivery: Delivery) {
+        self.record(&delivery);
         delivery.cut_bodies(self.body_bytes);
         let cost = delivery.cost();
         if cost > self.max_bytes {

@@ -155,14 +155,8 @@ async fn drain(
         };
         let (client, log, clock) = (client.clone(), log.clone(), clock.clone());
         tokio::spawn(async move {
+            // The log writes the line (warn when it failed) and counts the outcome.
             let delivery = deliver(&client, out, log.next_seq(), &clock).await;
-            tracing::debug!(
-                command = delivery.command,
-                status = delivery.status,
-                error = delivery.error,
-                latency_ms = delivery.latency_ms,
-                "callback delivered"
-            );
             log.push(delivery);
             drop((held, permit));
         });

@@ -493,7 +493,12 @@ impl AppState {
                 self.counts.all.fetch_sub(1, Ordering::AcqRel);
                 r.counted = None;
                 return Err(VendorError::QuotaExceeded(format!(
-                    "this app already has {max} {group_type} groups, the most allowed; destroy one first"
+                    "this app already has {max} {group_type} groups, the most allowed; destroy one first, or raise the cap with {} (0 = unlimited) or --no-limits",
+                    if group_type == GroupType::BChatRoom {
+                        "--bchatroom-max (bchatroom_max in [apps.limits] of a configured app)"
+                    } else {
+                        "community_max in [apps.limits] of a configured app"
+                    }
                 )));
             }
         }
@@ -513,7 +518,7 @@ impl AppState {
             let max = limits.daily_group_creations;
             if !self.daily.try_add(day, max) {
                 return Err(VendorError::QuotaExceeded(format!(
-                    "this app has created {max} groups today (China Standard Time), the daily most"
+                    "this app has created {max} groups today (China Standard Time), the daily most; raise it with --daily-group-creations (0 = unlimited; daily_group_creations in [apps.limits] of a configured app) or --no-limits, or move the clock to the next day (POST /_emulator/clock)"
                 )));
             }
             r.day = Some(day);
@@ -859,6 +864,17 @@ impl AppState {
     /// How many groups the app holds.
     pub fn group_count(&self) -> usize {
         self.groups.len()
+    }
+
+    /// How many accounts the app holds.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// How many messages the app's groups keep, summed in one pass over the groups (shard by
+    /// shard, a read lock each): for the metrics, at scrape time.
+    pub fn message_count(&self) -> usize {
+        self.groups.iter().map(|g| g.messages.len()).sum()
     }
 }
 

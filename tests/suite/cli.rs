@@ -101,6 +101,58 @@ fn usersig_without_a_key_fails_clearly() {
 }
 
 #[test]
+fn usersig_says_whether_the_app_is_missing_from_the_config_or_has_no_key() {
+    let (status, _, err) = run(&[
+        "usersig",
+        "--config",
+        EXAMPLE,
+        "--sdkappid",
+        "7",
+        "--identifier",
+        "admin",
+    ]);
+    assert_ne!(status, 0);
+    for needle in ["sdkappid 7 is not configured", "1400000000", "--key"] {
+        assert!(err.contains(needle), "{needle} in {err}");
+    }
+    let dir = std::env::temp_dir().join(format!("tim-cli-nokey-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("nokey.toml");
+    std::fs::write(&path, "[[apps]]\nsdkappid = 5\nadmins = [\"a\"]\n").expect("write");
+    let p = path.to_string_lossy().to_string();
+    let (status, _, err) = run(&[
+        "usersig",
+        "--config",
+        &p,
+        "--sdkappid",
+        "5",
+        "--identifier",
+        "a",
+    ]);
+    assert_ne!(status, 0);
+    assert!(
+        err.contains("sdkappid 5 is configured but has no key"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn help_ends_with_examples_and_the_control_plane() {
+    let (status, out, _) = run(&["--help"]);
+    assert_eq!(status, 0);
+    for needle in [
+        "Examples:",
+        "--listen 127.0.0.1:0 --ready-file",
+        "Control plane",
+        "/_emulator/reset",
+        "/_emulator/metrics",
+    ] {
+        assert!(out.contains(needle), "{needle} in {out}");
+    }
+}
+
+#[test]
 fn a_bad_config_file_stops_startup_naming_file_line_and_key() {
     let dir = std::env::temp_dir().join(format!("tim-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

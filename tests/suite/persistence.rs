@@ -207,8 +207,12 @@ async fn json_logs_at_debug_carry_the_request_fields_but_never_the_usersig() {
     let f = &line["fields"];
     assert_eq!(f["sdkappid"], 1400000000u64);
     assert_eq!(f["error_code"], 10004);
-    assert_eq!(f["method"], "POST");
-    assert!(f["latency_us"].is_u64() && f["path"].is_string());
+    // Method and path are the request span's (issue 14: the line does not repeat them).
+    assert_eq!(line["span"]["method"], "POST", "{line}");
+    assert!(
+        f["latency_us"].is_u64() && line["span"]["path"].is_string(),
+        "{line}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,12 +1,15 @@
 //! The control plane under `/_emulator/`: plain JSON and ordinary HTTP status codes, one file
 //! per concern. Refusals answer `{"error": "..."}` (see `reply`) and change nothing.
 
+mod audit;
 mod callbacks;
 mod clock;
 mod faults;
 mod groups;
 mod guard;
 mod health;
+pub mod index;
+mod metrics;
 mod reply;
 mod requests;
 mod reset;
@@ -21,7 +24,10 @@ use crate::emulator::Shared;
 /// The control-plane routes, behind a guard (admin token, Origin, Host; see `guard.rs`).
 pub fn router(state: Shared) -> Router<Shared> {
     Router::new()
+        .route("/_emulator", strict(get(index::list)))
+        .route("/_emulator/openapi.json", strict(get(index::openapi)))
         .route("/_emulator/health", strict(get(health::get)))
+        .route("/_emulator/metrics", strict(get(metrics::get)))
         .route("/_emulator/reset", strict(post(reset::post)))
         .route("/_emulator/ui", strict(get(ui::get)))
         .route(
@@ -67,6 +73,7 @@ pub fn router(state: Shared) -> Router<Shared> {
             strict(post(groups::online)),
         )
         .route_layer(axum::middleware::from_fn_with_state(state, guard::guard))
+        .route_layer(axum::middleware::from_fn(audit::log))
 }
 
 /// `route` answering 405 in JSON for the methods it does not serve.
