@@ -93,7 +93,7 @@ fn temp_path(path: &Path) -> std::path::PathBuf {
 
 /// Logs the start line at `info`: the listen URLs, the rules profile and edition, the apps
 /// (zero-config or the configured sdkappids), whether limits are on, the callback targets,
-/// the state file, and the id seed in use with the flag that replays it.
+/// the state and seed files, and the id seed in use with the flag that replays it.
 pub fn log_start(config: &Config, emu: &Shared, ready: &Ready) {
     let apps = emu.apps.configured_ids();
     let mode = if apps.is_empty() {
@@ -111,6 +111,7 @@ pub fn log_start(config: &Config, emu: &Shared, ready: &Ready) {
         limits = %if config.no_limits { "off (--no-limits)" } else { "on" },
         callbacks = %callback_targets(emu).join(" "),
         state_file = config.state_file.as_ref().map(|p| p.display().to_string()),
+        seed_file = config.seed_file.as_ref().map(|p| p.display().to_string()),
         journal_size = config.journal_size,
         admin_token = emu.admin_token.is_some(),
         id_seed = seed,

@@ -48,7 +48,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep(
         "POST",
         "/_emulator/reset",
-        "Forget every app's accounts and groups; ?sdkappid=N only that app's",
+        "Reset everything (state back to the seed, journal, faults, callback log, clock); ?scope=state only the state; ?sdkappid=N only that app's state",
+    ),
+    ep(
+        "GET",
+        "/_emulator/ui",
+        "The web inspector: apps, groups, members, messages, journal, callbacks, faults and clock, refreshing live (HTML)",
     ),
     ep(
         "GET",
@@ -122,7 +127,7 @@ pub fn help_text() -> String {
          tim-emulator --config apps.toml --state-file state.json        configured apps, state kept\n  \
          tim-emulator --no-limits --log-level debug     load tests, a line per request\n  \
          tim-emulator usersig --sdkappid 1400000000 --key KEY --identifier administrator\n\n\
-         Control plane (JSON; with --admin-token every endpoint but health needs Authorization: Bearer):\n",
+         Control plane (JSON; with --admin-token every endpoint but health and /ui needs Authorization: Bearer):\n",
     );
     for e in ENDPOINTS {
         out.push_str(&format!("  {:<6} {}\n", e.method, e.path));
@@ -159,7 +164,7 @@ pub fn document() -> Value {
         "info": {
             "title": "tim-emulator control plane",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Emulator-only endpoints beside the vendor API. Refusals answer {\"error\": \"...\"}. With --admin-token every endpoint but health needs Authorization: Bearer <token>."
+            "description": "Emulator-only endpoints beside the vendor API. Refusals answer {\"error\": \"...\"}. With --admin-token every endpoint but health and the inspector page needs Authorization: Bearer <token>."
         },
         "components": {"securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}}},
         "paths": paths,
