@@ -32,6 +32,8 @@
 //! - [`snapshot`]: the state document (export and all-or-nothing import).
 //! - [`persist`]: the `--state-file` (load at start, atomic save at shutdown and periodically).
 //! - [`text`]: cutting kept text to a byte cap at a character boundary.
+//! - [`tls`]: HTTPS on a second port: a given PEM certificate and key, or a CA and leaf
+//!   generated at start (issue 14).
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
 //! - [`server`]: the accept loop ([`serve`]): hyper-util connections with the idle, header and
 //!   body timeouts, and the graceful stop.
@@ -55,13 +57,14 @@ pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod text;
+pub mod tls;
 pub mod usersig;
 
 use axum::Router;
 
 pub use clock::Clock;
 pub use emulator::{Emulator, FieldNames, Settings, Shared};
-pub use server::serve;
+pub use server::{serve, serve_tls};
 
 /// The whole HTTP application for `state`.
 pub fn build_app(state: Shared) -> Router {

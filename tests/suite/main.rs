@@ -24,6 +24,7 @@ mod group_members;
 mod group_profile;
 mod group_queries;
 mod group_reads;
+mod https;
 mod messages_admin;
 mod messages_history;
 mod messages_import;
