@@ -35,8 +35,8 @@
 //! - [`tls`]: HTTPS on a second port: a given PEM certificate and key, or a CA and leaf
 //!   generated at start (issue 14).
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
-//! - [`server`]: the accept loop ([`serve`]): hyper-util connections with the idle, header and
-//!   body timeouts, and the graceful stop.
+//! - [`server`]: the accept loop ([`serve`], and [`serve_tls`] for the HTTPS port): HTTP/1.1
+//!   connections with the idle, header and body timeouts, and the graceful stop.
 
 pub mod api;
 pub mod apps;
