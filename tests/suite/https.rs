@@ -148,7 +148,7 @@ async fn a_client_that_does_not_trust_the_ca_is_refused_at_the_handshake() {
 }
 
 #[tokio::test]
-async fn the_generated_certificate_is_valid_for_the_extra_names_only_besides_localhost() {
+async fn the_generated_certificate_covers_the_extra_names_and_no_other_name() {
     let dir = Scratch::new("names");
     let ca_out = dir.path("ca.pem");
     let source = CertSource::Generated {
