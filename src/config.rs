@@ -236,6 +236,44 @@ pub struct Config {
     /// printed on stdout after `TIM_EMULATOR_READY ` whatever the log level.
     #[arg(long, env = "TIM_EMULATOR_READY_FILE")]
     pub ready_file: Option<PathBuf>,
+
+    /// Also serve HTTPS on this address (a second port; the plain one stays), e.g.
+    /// 127.0.0.1:8270, or port 0 for any free port. The certificate is --tls-cert/--tls-key, or
+    /// one generated at start (see --tls-ca-out).
+    #[arg(long, env = "TIM_EMULATOR_HTTPS_LISTEN", value_name = "ADDR")]
+    pub https_listen: Option<SocketAddr>,
+
+    /// The HTTPS certificate chain, a PEM file (leaf first); needs --tls-key.
+    #[arg(long, env = "TIM_EMULATOR_TLS_CERT", value_name = "PATH", requires_all = ["tls_key", "https_listen"])]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The HTTPS private key, a PEM file (PKCS#8, RSA or EC); needs --tls-cert.
+    #[arg(long, env = "TIM_EMULATOR_TLS_KEY", value_name = "PATH", requires_all = ["tls_cert", "https_listen"])]
+    pub tls_key: Option<PathBuf>,
+
+    /// Without --tls-cert: write the CA certificate that signs the generated HTTPS certificate
+    /// to this file (PEM, replaced atomically at every start), for clients to trust.
+    #[arg(
+        long,
+        env = "TIM_EMULATOR_TLS_CA_OUT",
+        value_name = "PATH",
+        requires = "https_listen",
+        conflicts_with = "tls_cert"
+    )]
+    pub tls_ca_out: Option<PathBuf>,
+
+    /// Without --tls-cert: names the generated HTTPS certificate is valid for besides
+    /// localhost, 127.0.0.1 and ::1 (comma-separated DNS names or IP addresses, e.g. the
+    /// compose service name).
+    #[arg(
+        long,
+        env = "TIM_EMULATOR_TLS_NAMES",
+        value_name = "NAMES",
+        value_delimiter = ',',
+        requires = "https_listen",
+        conflicts_with = "tls_cert"
+    )]
+    pub tls_names: Vec<String>,
 }
 
 /// The level names `--log-level` takes (a filter list with `=` is also taken).
@@ -478,6 +516,23 @@ impl UsersigArgs {
             self.expire,
             None,
         ))
+    }
+}
+
+impl Config {
+    /// Where the HTTPS port's certificate comes from; `None` without `--https-listen`.
+    pub fn tls_source(&self) -> Option<crate::tls::CertSource> {
+        self.https_listen?;
+        Some(match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => crate::tls::CertSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            _ => crate::tls::CertSource::Generated {
+                extra_names: self.tls_names.clone(),
+                ca_out: self.tls_ca_out.clone(),
+            },
+        })
     }
 }
 

@@ -134,6 +134,8 @@ pub struct Emulator {
     pub history_per_group: usize,
     /// The address `serve` listens on, once it does (for the control plane's Host check).
     listening: std::sync::OnceLock<std::net::SocketAddr>,
+    /// The address `serve_tls` listens on, once it does (issue 14: HTTPS on a second port).
+    listening_https: std::sync::OnceLock<std::net::SocketAddr>,
     /// The emulator's clock: CreateTime, JoinTime, quotas, UserSig expiry, callback and
     /// journal times all read it.
     pub clock: Clock,
@@ -177,6 +179,7 @@ impl Emulator {
             idle_timeout: settings.idle_timeout,
             history_per_group: settings.history_per_group,
             listening: std::sync::OnceLock::new(),
+            listening_https: std::sync::OnceLock::new(),
             callbacks: Callbacks::new(settings.clock.clone(), settings.callback_bounds),
             clock: settings.clock,
             journal: Journal::new(settings.journal_size),
@@ -192,9 +195,30 @@ impl Emulator {
         let _ = self.listening.set(addr);
     }
 
-    /// Whether the emulator listens on a loopback address only.
+    /// Records the address the emulator serves HTTPS on (set once, by [`crate::server::serve_tls`]).
+    pub fn set_listening_https(&self, addr: std::net::SocketAddr) {
+        let _ = self.listening_https.set(addr);
+    }
+
+    /// The address the plain HTTP port is bound to, once [`crate::serve`] runs.
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listening.get().copied()
+    }
+
+    /// The address the HTTPS port is bound to, once [`crate::server::serve_tls`] runs; `None`
+    /// without `--https-listen`.
+    pub fn https_addr(&self) -> Option<std::net::SocketAddr> {
+        self.listening_https.get().copied()
+    }
+
+    /// Whether the emulator listens on loopback addresses only: the HTTP address is loopback,
+    /// and so is the HTTPS one when there is one.
     pub fn listens_on_loopback(&self) -> bool {
         self.listening.get().is_some_and(|a| a.ip().is_loopback())
+            && self
+                .listening_https
+                .get()
+                .is_none_or(|a| a.ip().is_loopback())
     }
 
     /// Seconds since the emulator was built.

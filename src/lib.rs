@@ -39,9 +39,11 @@
 //! - [`embed`]: the emulator inside a Rust test ([`Emulator::builder`] → [`EmulatorHandle`]).
 //! - [`ready`]: the start line and the ready record (`--ready-file`, `TIM_EMULATOR_READY` on
 //!   stdout) that tells a harness the bound URLs.
+//! - [`tls`]: HTTPS on a second port: a given PEM certificate and key, or a CA and leaf
+//!   generated at start (issue 14).
 //! - [`healthcheck`]: the `tim-emulator healthcheck` probe for container health checks.
-//! - [`server`]: the accept loop ([`serve`]): hyper-util connections with the idle, header and
-//!   body timeouts, and the graceful stop.
+//! - [`server`]: the accept loop ([`serve`], and [`serve_tls`] for the HTTPS port): HTTP/1.1
+//!   connections with the idle, header and body timeouts, and the graceful stop.
 
 pub mod api;
 pub mod apps;
@@ -66,6 +68,7 @@ pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod text;
+pub mod tls;
 pub mod usersig;
 
 use axum::Router;
@@ -73,7 +76,7 @@ use axum::Router;
 pub use clock::Clock;
 pub use embed::{EmulatorBuilder, EmulatorHandle};
 pub use emulator::{Emulator, FieldNames, Settings, Shared};
-pub use server::serve;
+pub use server::{serve, serve_tls};
 
 /// The whole HTTP application for `state`.
 pub fn build_app(state: Shared) -> Router {

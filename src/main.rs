@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use futures_util::FutureExt as _;
 use tim_emulator::config::{Command, Config, LogFormat};
+use tim_emulator::tls::TlsAcceptor;
 use tim_emulator::{Shared, persist};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -101,6 +103,13 @@ async fn run(config: Config) -> ExitCode {
         eprintln!("tim-emulator: {e}; not starting, so the file is left as it is");
         return ExitCode::from(2);
     }
+    let tls = match tls_acceptor(&config) {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("tim-emulator: {e}; not starting");
+            return ExitCode::from(2);
+        }
+    };
     let listener = match TcpListener::bind(config.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -108,12 +117,17 @@ async fn run(config: Config) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    if let Err(e) = announce(&config, &state, &listener) {
+    let https = match bind_https(&config, tls).await {
+        Ok(https) => https,
+        Err(code) => return code,
+    };
+    let https_bound = https.as_ref().and_then(|(l, _)| l.local_addr().ok());
+    if let Err(e) = announce(&config, &state, &listener, https_bound) {
         eprintln!("tim-emulator: {e}");
         return ExitCode::from(2);
     }
     let saver = spawn_saver(&config, &state);
-    let served = serve_until_stopped(listener, &state, config.shutdown_grace_ms).await;
+    let served = serve_until_stopped(listener, https, &state, config.shutdown_grace_ms).await;
     if let Some(task) = saver {
         task.abort();
     }
@@ -140,11 +154,19 @@ async fn run(config: Config) -> ExitCode {
 
 /// Logs the start line and publishes the ready record (stdout line, `--ready-file`); an error
 /// when the ready file cannot be written, since a harness waiting for it would wait for ever.
-fn announce(config: &Config, state: &Shared, listener: &TcpListener) -> Result<(), String> {
+fn announce(
+    config: &Config,
+    state: &Shared,
+    listener: &TcpListener,
+    https: Option<std::net::SocketAddr>,
+) -> Result<(), String> {
     let bound = listener
         .local_addr()
         .map_err(|e| format!("the bound address is unknown: {e}"))?;
-    let ready = tim_emulator::ready::Ready::new(bound);
+    let mut ready = tim_emulator::ready::Ready::new(bound);
+    if let Some(addr) = https {
+        ready = ready.with("https", tim_emulator::ready::base_url("https", addr));
+    }
     tim_emulator::ready::log_start(config, state, &ready);
     if let Some(path) = &config.ready_file {
         ready.write_file(path)?;
@@ -168,6 +190,7 @@ fn raise_open_file_limit() {
 /// (issue 11 A).
 async fn serve_until_stopped(
     listener: TcpListener,
+    https: Option<(TcpListener, TlsAcceptor)>,
     state: &Shared,
     grace_ms: u64,
 ) -> std::io::Result<()> {
@@ -175,8 +198,20 @@ async fn serve_until_stopped(
     let first_signal = async move {
         tim_emulator::shutdown_signal().await;
         let _ = signalled.send(());
+    }
+    .shared();
+    let plain = tim_emulator::serve(listener, state.clone(), first_signal.clone());
+    let serve = async move {
+        match https {
+            None => plain.await,
+            Some((tls_listener, acceptor)) => {
+                let tls =
+                    tim_emulator::serve_tls(tls_listener, acceptor, state.clone(), first_signal);
+                let (plain, tls) = tokio::join!(plain, tls);
+                plain.and(tls)
+            }
+        }
     };
-    let serve = tim_emulator::serve(listener, state.clone(), first_signal);
     let cut_off = async move {
         if stopping.await.is_err() {
             return std::future::pending().await;
@@ -197,6 +232,47 @@ async fn serve_until_stopped(
     tokio::select! {
         served = serve => served,
         () = cut_off => Ok(()),
+    }
+}
+
+/// The HTTPS acceptor `--https-listen` asks for (issue 14): the given certificate and key, or a
+/// generated one whose CA goes to `--tls-ca-out`. `Err` names the flag or file at fault.
+fn tls_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, String> {
+    let Some(source) = config.tls_source() else {
+        return Ok(None);
+    };
+    let identity = tim_emulator::tls::identity(&source)?;
+    if let tim_emulator::tls::CertSource::Generated { ca_out, .. } = &source {
+        match ca_out {
+            Some(path) => {
+                tracing::info!(ca = %path.display(), "HTTPS certificate generated; its CA certificate is written")
+            }
+            None => tracing::warn!(
+                "HTTPS certificate generated but --tls-ca-out is not set: clients cannot verify it"
+            ),
+        }
+    }
+    tim_emulator::tls::acceptor(identity).map(Some)
+}
+
+/// Binds `--https-listen` when `tls` is set; `Err` is the exit code after saying why.
+async fn bind_https(
+    config: &Config,
+    tls: Option<TlsAcceptor>,
+) -> Result<Option<(TcpListener, TlsAcceptor)>, ExitCode> {
+    let (Some(addr), Some(acceptor)) = (config.https_listen, tls) else {
+        return Ok(None);
+    };
+    match TcpListener::bind(addr).await {
+        Ok(l) => {
+            let bound = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            tracing::info!(https_listen = %bound, "HTTPS ready");
+            Ok(Some((l, acceptor)))
+        }
+        Err(e) => {
+            eprintln!("tim-emulator: cannot listen for HTTPS on {addr}: {e}");
+            Err(ExitCode::from(1))
+        }
     }
 }
 

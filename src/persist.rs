@@ -165,7 +165,10 @@ fn unwritable(path: &Path, e: &io::Error) -> String {
     let (problem, fix) = match e.kind() {
         io::ErrorKind::NotFound => (
             "it does not exist",
-            format!("create it: mkdir -p {dir} (for a Docker bind mount, on the host)"),
+            format!(
+                "create it: mkdir -p {dir} (for a Docker bind mount: on the host, the directory \
+                 to mount at {dir})"
+            ),
         ),
         io::ErrorKind::NotADirectory => (
             "it is not a directory",
@@ -174,8 +177,8 @@ fn unwritable(path: &Path, e: &io::Error) -> String {
         _ => (
             "it is not writable",
             format!(
-                "make it writable by that user: chown {uid} {dir} (for a Docker bind mount, on \
-                 the host), or point --state-file elsewhere"
+                "make it writable by that user: chown {uid} {dir} (for a Docker bind mount: on \
+                 the host, to the directory mounted at {dir}), or point --state-file elsewhere"
             ),
         ),
     };

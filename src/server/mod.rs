@@ -1,20 +1,21 @@
-//! The HTTP server: an accept loop over hyper-util's connection builder, with the connection
-//! timeouts of issue 11 A and a graceful stop.
+//! The HTTP server: an accept loop over hyper's HTTP/1.1 connections, with the connection
+//! timeouts of issue 11 A and a graceful stop, plain ([`serve`]) or behind TLS ([`serve_tls`],
+//! issue 14).
 //!
-//! Each accepted connection is served by hyper-util's `auto` builder (HTTP/1.1, and HTTP/2 with
-//! prior knowledge, as `axum::serve` did before), in its own task. A connection is closed when:
+//! Each accepted connection is served by hyper's HTTP/1.1 builder in its own task. HTTP/2 is
+//! not spoken (neither h2c nor h2 through ALPN): the vendor's SDKs and the HTTP clients of app
+//! servers speak HTTP/1.1 to the vendor's REST API, and leaving HTTP/2 out keeps the `h2` crate
+//! out of the build (issue 14, item 8). A connection is closed when:
 //!
 //! - it waits for a request longer than the idle timeout (`--idle-timeout-ms`) without sending
-//!   a byte of it, at the accept or after an answer;
+//!   a byte of it, at the accept (after the TLS handshake on the HTTPS port) or after an answer;
 //! - a request's head (request line and headers) takes longer than the header timeout
 //!   (`--header-timeout-ms`) from its first byte;
+//! - its TLS handshake takes longer than the header timeout from the accept (HTTPS port);
 //! - a request's body takes longer than the body timeout (the common layer's 60002);
 //! - the server stops: [`serve`] stops accepting when `shutdown` completes and asks every
 //!   connection to close once its request in flight is answered; the caller bounds that wait
 //!   (`--shutdown-grace-ms` in the binary).
-//!
-//! HTTP/2 connections get the idle and header timeouts until their first request only (hyper
-//! has none for HTTP/2 streams); they end with the stop.
 
 pub mod timeouts;
 
@@ -28,13 +29,14 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::service::Service as _;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::emulator::Shared;
+use crate::tls::TlsAcceptor;
 use timeouts::{Activity, Budgets, HeadTimer, Watched};
 
 /// How long the accept loop pauses after an error such as `EMFILE` (too many open files), as
@@ -56,6 +58,31 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         state.set_listening(addr);
     }
+    accept_loop(listener, state, None, shutdown).await
+}
+
+/// [`serve`] behind TLS: each accepted connection first completes a TLS handshake with
+/// `acceptor` (within the header timeout), then is served exactly as on the plain port: the
+/// same router, timeouts and graceful stop. The bound address is recorded with
+/// [`crate::Emulator::set_listening_https`].
+pub async fn serve_tls(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Shared,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        state.set_listening_https(addr);
+    }
+    accept_loop(listener, state, Some(acceptor), shutdown).await
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: Shared,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     let budgets = Budgets::new(state.idle_timeout, state.header_timeout);
     let router = crate::build_app(state);
     let graceful = GracefulShutdown::new();
@@ -63,7 +90,10 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => spawn_connection(stream, peer, &router, budgets, graceful.watcher()),
+                Ok((stream, peer)) => {
+                    let conn = Conn { peer, router: router.clone(), budgets, watcher: graceful.watcher() };
+                    spawn_connection(stream, tls.clone(), conn);
+                }
                 Err(e) if is_connection_error(&e) => {}
                 Err(e) => {
                     tracing::error!(error = %e, "accept failed; retrying in a second");
@@ -91,50 +121,75 @@ fn is_connection_error(e: &io::Error) -> bool {
     )
 }
 
-/// Serves one connection in its own task. Requests carry the peer address as
-/// [`ConnectInfo`], as axum's `into_make_service_with_connect_info` gave them.
-fn spawn_connection(
-    stream: TcpStream,
+/// What serving one accepted connection needs.
+struct Conn {
     peer: SocketAddr,
-    router: &Router,
+    router: Router,
     budgets: Budgets,
     watcher: Watcher,
-) {
+}
+
+/// Serves one connection in its own task, after a TLS handshake when `tls` is given.
+fn spawn_connection(stream: TcpStream, tls: Option<TlsAcceptor>, conn: Conn) {
+    tokio::spawn(async move {
+        let Some(acceptor) = tls else {
+            return serve_connection(stream, conn).await;
+        };
+        let peer = conn.peer;
+        match tokio::time::timeout(conn.budgets.header, acceptor.accept(stream)).await {
+            Ok(Ok(stream)) => serve_connection(stream, conn).await,
+            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+            Err(_) => {
+                tracing::debug!(%peer, "connection closed: TLS handshake within the header timeout")
+            }
+        }
+    });
+}
+
+/// Serves the requests of one connection until it ends. Requests carry the peer address as
+/// [`ConnectInfo`], as axum's `into_make_service_with_connect_info` gave them.
+async fn serve_connection<S>(stream: S, conn: Conn)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let Conn {
+        peer,
+        router,
+        budgets,
+        watcher,
+    } = conn;
     let activity = Arc::new(Activity::default());
     let io = TokioIo::new(Watched::new(stream, activity.clone()));
-    let app = TowerToHyperService::new(router.clone());
+    let app = TowerToHyperService::new(router);
     let seen = activity.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         seen.request_started();
         app.call(req)
     });
-    tokio::spawn(async move {
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder
-            .http1()
-            .timer(HeadTimer::new(activity.clone(), budgets.idle))
-            .header_read_timeout(budgets.header);
-        let conn = watcher.watch(builder.serve_connection(io, service));
-        tokio::select! {
-            served = conn => {
-                if let Err(e) = served {
-                    tracing::debug!(%peer, error = %e, "connection ended");
-                }
-            }
-            () = first_request_overdue(&activity, budgets) => {
-                tracing::debug!(%peer, "connection closed: no request within the idle or header timeout");
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(HeadTimer::new(activity.clone(), budgets.idle))
+        .header_read_timeout(budgets.header);
+    let conn = watcher.watch(builder.serve_connection(io, service));
+    tokio::select! {
+        served = conn => {
+            if let Err(e) = served {
+                tracing::debug!(%peer, error = %e, "connection ended");
             }
         }
-    });
+        () = first_request_overdue(&activity, budgets) => {
+            tracing::debug!(%peer, "connection closed: no request within the idle or header timeout");
+        }
+    }
 }
 
 /// Completes when a new connection's first request is overdue: no byte within `idle` of the
 /// accept, or no complete head within `header` of the first byte. Never completes once a
 /// request has started.
 ///
-/// hyper's header timer covers HTTP/1 once hyper-util has told HTTP/1 from HTTP/2; this covers
-/// the moments before (a connection that sends nothing, or one byte) and HTTP/2's first request.
+/// hyper's header timer covers the head once hyper waits for one; this also covers a
+/// connection that sends nothing at all, or one byte, whatever hyper's timer does.
 async fn first_request_overdue(activity: &Activity, budgets: Budgets) {
     let accepted = Instant::now();
     loop {

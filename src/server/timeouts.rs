@@ -198,8 +198,8 @@ struct HeadWait {
 }
 
 impl HeadWait {
-    /// `first` is the connection's first head: hyper-util read its first bytes already (to tell
-    /// HTTP/1 from HTTP/2), so that head started at the connection's first byte.
+    /// `first` is the connection's first head: if bytes were read before hyper armed its timer,
+    /// that head started at the connection's first byte.
     fn new(activity: &Arc<Activity>, idle: Duration, header: Duration, first: bool) -> Self {
         let began = if first { activity.first_read() } else { None };
         let deadline = match began {

@@ -26,6 +26,7 @@ mod group_members;
 mod group_profile;
 mod group_queries;
 mod group_reads;
+mod https;
 mod inspector;
 mod messages_admin;
 mod messages_history;
