@@ -335,3 +335,55 @@ fn a_certificate_without_its_key_is_refused_by_the_command_line() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--tls-key"), "{stderr}");
 }
+
+/// With port 0 for both ports, a harness learns the HTTPS URL from the ready file, and that
+/// URL serves with the written CA (issue 14 items 2 and 3 together).
+#[tokio::test]
+async fn with_port_0_the_ready_file_names_the_https_url_that_serves() {
+    let dir = Scratch::new("ready");
+    let (ca_out, ready) = (dir.path("ca.pem"), dir.path("ready.json"));
+    let child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0"])
+        .arg("--tls-ca-out")
+        .arg(&ca_out)
+        .arg("--ready-file")
+        .arg(&ready)
+        .env_clear()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut bin = Binary(child);
+    let mut record = None;
+    for _ in 0..300 {
+        if let Ok(Some(status)) = bin.0.try_wait() {
+            panic!("the emulator exited early: {status}");
+        }
+        if let Some(v) = std::fs::read(&ready)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        {
+            record = Some(v);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let record = record.expect("the ready file appears");
+    let https = record["https"].as_str().expect("an https URL").to_string();
+    assert!(https.starts_with("https://127.0.0.1:"), "{record}");
+    assert_ne!(
+        https, "https://127.0.0.1:0",
+        "the bound port, not the asked one"
+    );
+    let client = client_trusting(&std::fs::read(&ca_out).expect("CA"));
+    let health = client
+        .get(format!("{https}/_emulator/health"))
+        .send()
+        .await
+        .expect("HTTPS answers");
+    assert_eq!(health.status(), 200);
+    let _ = Command::new("kill")
+        .args(["-TERM", &bin.0.id().to_string()])
+        .status();
+    let _ = bin.0.wait();
+}
