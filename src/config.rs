@@ -295,8 +295,7 @@ fn parse_log_level(raw: &str) -> Result<String, String> {
     if !raw.contains('=') {
         return Err(refused());
     }
-    tracing_subscriber::EnvFilter::builder()
-        .parse(raw)
+    raw.parse::<tracing_subscriber::filter::Targets>()
         .map(|_| raw.to_string())
         .map_err(|e| format!("{}: {e}", refused()))
 }

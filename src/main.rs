@@ -10,25 +10,34 @@ use tim_emulator::config::{Command, Config, LogFormat};
 use tim_emulator::tls::TlsAcceptor;
 use tim_emulator::{Shared, persist};
 use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Logs go to stderr through a background writer thread, so a request never waits on the
 /// terminal or a pipe (lines are dropped, not queued without bound, if the reader stalls).
+///
+/// The filter is `RUST_LOG` when it parses, else `--log-level` (checked at start), as
+/// `target=level` lists (`tracing_subscriber::filter::Targets`: no regexes to build, issue 14
+/// item 8; EnvFilter's span and field filters are not supported).
 fn init_tracing(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log_level));
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .or_else(|| config.log_level.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
     // A few thousand lines of backlog is plenty; the default (128,000) preallocates megabytes.
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(4096)
         .lossy(true)
         .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(writer);
     match config.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().finish().with(filter).init(),
+        LogFormat::Text => builder.finish().with(filter).init(),
     }
     guard
 }
