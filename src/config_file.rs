@@ -451,15 +451,8 @@ mod tests {
         import_group_member_batch: 300,
         groups_per_user: 0,
         group_msgs_per_second_per_group: 40,
-        group_list_per_second: 0,
-        daily_rest_group_msgs: 0,
-        total_groups: 0,
-        avchatroom_max: 0,
-        community_max: 0,
-        daily_net_group_increase: 0,
-        member_cap: 0,
-        community_member_cap: 0,
-        accounts_max: 0,
+        // The rest are 0 (off) in the example file, as in the unlimited set.
+        ..Limits::UNLIMITED
     };
 
     fn example() -> String {
