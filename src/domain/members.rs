@@ -174,13 +174,22 @@ impl Members {
 
     /// Builds the list from members in join order; the first repeated account is the error.
     pub fn from_vec(members: Vec<Member>) -> Result<Self, String> {
+        Self::from_members(members)
+    }
+
+    /// Builds the list from `members` in join order into slots of exactly their number; the
+    /// first repeated account is the error (found without an allocation per member).
+    fn from_members(
+        members: impl IntoIterator<Item = Member, IntoIter: ExactSizeIterator>,
+    ) -> Result<Self, String> {
+        let members = members.into_iter();
         let mut out = Self::default();
-        out.slots.reserve(members.len());
+        out.slots.reserve_exact(members.len());
         for m in members {
-            let account = m.account().to_string();
-            if !out.push(m) {
-                return Err(format!("Member_Account {account:?} is listed twice"));
+            if out.contains(m.account()) {
+                return Err(format!("Member_Account {:?} is listed twice", m.account()));
             }
+            out.push(m);
         }
         Ok(out)
     }
@@ -240,20 +249,8 @@ impl<'de> Deserialize<'de> for Members {
         let mut buffer = BUFFER.take();
         buffer.clear();
         let read = d.deserialize_option(List(&mut buffer));
-        let built = read.and_then(|()| {
-            let mut out = Self::default();
-            out.slots.reserve_exact(buffer.len());
-            for m in buffer.drain(..) {
-                if out.contains(m.account()) {
-                    return Err(serde::de::Error::custom(format!(
-                        "Member_Account {:?} is listed twice",
-                        m.account()
-                    )));
-                }
-                out.push(m);
-            }
-            Ok(out)
-        });
+        let built = read
+            .and_then(|()| Self::from_members(buffer.drain(..)).map_err(serde::de::Error::custom));
         buffer.clear();
         if buffer.capacity() <= 1 << 16 {
             BUFFER.set(buffer);
